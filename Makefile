@@ -1,0 +1,36 @@
+# The two commands a new user needs:  `make run`  and  `make test`.
+# Everything else here is a step of those two, usable on its own.
+.PHONY: all deps build run test unit fuzz bench clean
+
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+DATA ?= var
+
+all: build
+
+deps:
+	@bash scripts/bootstrap.sh
+
+# Release build; the binary is left at build/taube.
+build: deps
+	@cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAUBE_BENCH=OFF >/dev/null
+	@ninja -C $(RELEASE_DIR) -j $(JOBS) taube
+	@cp -f $(RELEASE_DIR)/taube build/taube
+
+# A working single node in ./var on unprivileged loopback ports, embedded SQLite store.
+run: build
+	@build/taube --data $(DATA) serve
+
+# Installs test dependencies, builds with ASan+UBSan and -Werror, runs every test
+# (unit, end-to-end, crash, fuzz smoke). FUZZ_SECONDS sets the fuzz time per target.
+test:
+	@bash scripts/test.sh
+
+fuzz:
+	@FUZZ_ONLY=1 bash scripts/test.sh
+
+bench: deps
+	@bash bench/run.sh
+
+clean:
+	rm -rf build
