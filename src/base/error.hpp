@@ -55,3 +55,11 @@ using Result = boost::system::result<T, Error>;
 inline Error fail(ErrorCode code, std::string detail = {}) { return Error{code, std::move(detail)}; }
 
 }  // namespace taube
+
+// Returns the error of a Result-valued expression from the enclosing function, which
+// must itself return a Result (or an Error). For statements whose value is not needed.
+#define TAUBE_TRY(expr)                       \
+  do {                                        \
+    auto&& taube_try_result_ = (expr);        \
+    if (!taube_try_result_) return taube_try_result_.error(); \
+  } while (0)

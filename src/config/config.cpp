@@ -1,0 +1,243 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/ascii.hpp"
+
+namespace taube::config {
+namespace {
+
+// Reads keys from a TOML document and remembers which ones it read, so that
+// whatever is left over can be reported as unknown with its line.
+class Reader {
+ public:
+  Reader(const toml::table& root, std::string_view source) : root_(root), source_(source) {}
+
+  const toml::node* get(std::string_view dotted) {
+    seen_.insert(std::string(dotted));
+    return root_.at_path(dotted).node();
+  }
+
+  // Error text that names the file, line and key.
+  std::string where(const toml::node& node, std::string_view key) const {
+    return std::string(source_) + ":" + std::to_string(node.source().begin.line) + ": '" +
+           std::string(key) + "'";
+  }
+
+  Result<void> read_string(std::string_view key, std::string& out) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    if (auto v = n->value<std::string>()) {
+      out = *v;
+      return {};
+    }
+    return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must be a string");
+  }
+
+  Result<void> read_bool(std::string_view key, bool& out) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    if (auto v = n->value<bool>()) {
+      out = *v;
+      return {};
+    }
+    return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must be true or false");
+  }
+
+  template <class Int>
+  Result<void> read_uint(std::string_view key, Int& out, uint64_t min, uint64_t max) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    auto v = n->value<int64_t>();
+    if (!v || *v < 0 || uint64_t(*v) < min || uint64_t(*v) > max)
+      return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must be a whole number from " +
+                                                   std::to_string(min) + " to " + std::to_string(max));
+    out = Int(*v);
+    return {};
+  }
+
+  Result<void> read_seconds(std::string_view key, std::chrono::seconds& out, uint64_t min, uint64_t max) {
+    uint64_t s = uint64_t(out.count());
+    auto r = read_uint(key, s, min, max);
+    if (!r) return r;
+    out = std::chrono::seconds(s);
+    return {};
+  }
+
+  // A list of endpoints, given as one string or an array of strings; "" or [] turns it off.
+  Result<void> read_endpoints(std::string_view key, std::vector<Endpoint>& out) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    std::vector<std::string> texts;
+    if (auto s = n->value<std::string>()) {
+      if (!s->empty()) texts.push_back(*s);
+    } else if (auto* arr = n->as_array()) {
+      for (auto& item : *arr) {
+        auto s2 = item.value<std::string>();
+        if (!s2) return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must list strings");
+        texts.push_back(*s2);
+      }
+    } else {
+      return fail(ErrorCode::kInvalidArgument,
+                  where(*n, key) + " must be \"host:port\" or a list of them");
+    }
+    out.clear();
+    for (auto& t : texts) {
+      auto ep = parse_endpoint(t);
+      if (!ep) return fail(ErrorCode::kInvalidArgument, where(*n, key) + ": " + ep.error().detail);
+      out.push_back(*ep);
+    }
+    return {};
+  }
+
+  // The first key in the document that no read asked for.
+  Result<void> check_unknown() const { return check_table(root_, ""); }
+
+ private:
+  Result<void> check_table(const toml::table& t, const std::string& prefix) const {
+    for (auto&& [k, v] : t) {
+      std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (auto* sub = v.as_table()) {
+        auto r = check_table(*sub, path);
+        if (!r) return r;
+      } else if (!seen_.count(path)) {
+        return fail(ErrorCode::kInvalidArgument,
+                    std::string(source_) + ":" + std::to_string(k.source().begin.line) +
+                        ": unknown key '" + path + "'");
+      }
+    }
+    return {};
+  }
+
+  const toml::table& root_;
+  std::string_view source_;
+  std::set<std::string> seen_;
+};
+
+
+Result<void> read_all(Reader& r, Config& c) {
+  std::string data_dir = c.data_dir.string();
+  TAUBE_TRY(r.read_string("server.data_dir", data_dir));
+  c.data_dir = data_dir;
+  TAUBE_TRY(r.read_string("server.hostname", c.hostname));
+  TAUBE_TRY(r.read_string("store.url", c.store_url));
+  TAUBE_TRY(r.read_string("log.level", c.log_level));
+  std::string cert, key;
+  TAUBE_TRY(r.read_string("tls.cert_file", cert));
+  TAUBE_TRY(r.read_string("tls.key_file", key));
+  if (!cert.empty()) c.tls.cert_file = cert;
+  if (!key.empty()) c.tls.key_file = key;
+  TAUBE_TRY(r.read_bool("auth.allow_plaintext_from_loopback", c.allow_plaintext_auth_from_loopback));
+  for (std::string_view name : kListenerNames) {
+    Listener& l = c.listeners[std::string(name)];
+    TAUBE_TRY(r.read_endpoints("listen." + std::string(name), l.endpoints));
+    TAUBE_TRY(r.read_bool("proxy_protocol." + std::string(name), l.proxy_protocol));
+  }
+  TAUBE_TRY(r.read_uint("smtp.max_message_bytes", c.smtp.max_message_bytes, 1024, 1ull << 34));
+  TAUBE_TRY(r.read_uint("smtp.max_recipients", c.smtp.max_recipients, 1, 100000));
+  TAUBE_TRY(r.read_uint("smtp.max_errors", c.smtp.max_errors, 1, 1000));
+  TAUBE_TRY(r.read_uint("smtp.max_connections", c.smtp.max_connections, 1, 1000000));
+  TAUBE_TRY(r.read_uint("smtp.max_connections_per_ip", c.smtp.max_connections_per_ip, 1, 1000000));
+  TAUBE_TRY(r.read_seconds("smtp.command_timeout_seconds", c.smtp.command_timeout, 1, 3600));
+  TAUBE_TRY(r.read_seconds("smtp.data_timeout_seconds", c.smtp.data_timeout, 1, 3600));
+  TAUBE_TRY(r.read_uint("imap.max_append_bytes", c.imap.max_append_bytes, 1024, 1ull << 34));
+  TAUBE_TRY(r.read_uint("imap.max_command_bytes", c.imap.max_command_bytes, 1024, 1u << 24));
+  TAUBE_TRY(r.read_uint("imap.max_connections", c.imap.max_connections, 1, 10000000));
+  TAUBE_TRY(r.read_uint("imap.max_connections_per_ip", c.imap.max_connections_per_ip, 1, 10000000));
+  TAUBE_TRY(r.read_seconds("imap.idle_timeout_seconds", c.imap.idle_timeout, 60, 86400));
+  static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (auto l : kLevels) level_ok |= (c.log_level == l);
+  if (!level_ok)
+    return fail(ErrorCode::kInvalidArgument,
+                "log.level must be one of trace, debug, info, warn, error, critical, off");
+  if (c.hostname.empty()) return fail(ErrorCode::kInvalidArgument, "server.hostname must not be empty");
+  return r.check_unknown();
+}
+
+}  // namespace
+
+std::string Endpoint::to_string() const {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::filesystem::path Config::resolve(const std::filesystem::path& p) const {
+  return p.is_absolute() ? p : data_dir / p;
+}
+
+std::filesystem::path Config::cert_file() const {
+  return tls.cert_file.empty() ? data_dir / "tls" / "cert.pem" : resolve(tls.cert_file);
+}
+
+std::filesystem::path Config::key_file() const {
+  return tls.key_file.empty() ? data_dir / "tls" / "key.pem" : resolve(tls.key_file);
+}
+
+Config default_config() {
+  Config c;
+  const std::pair<std::string_view, uint16_t> ports[] = {
+      {"smtp", 2525}, {"submission", 2587}, {"submissions", 2465}, {"lmtp", 2424}, {"imap", 2143},
+      {"imaps", 2993}, {"pop3", 2110},      {"pop3s", 2995},       {"http", 8080}, {"https", 8443}};
+  for (auto [name, port] : ports) c.listeners[std::string(name)].endpoints = {Endpoint{"127.0.0.1", port}};
+  return c;
+}
+
+Result<Endpoint> parse_endpoint(std::string_view text) {
+  Endpoint ep;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" is not [address]:port");
+    ep.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon)
+      return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" is not host:port");
+    ep.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (ep.host.empty()) return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" has no address");
+  if (port_text.empty() || port_text.size() > 5)
+    return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" has no valid port");
+  uint32_t port = 0;
+  for (char ch : port_text) {
+    if (!ascii::is_digit(ch)) return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\" has no valid port");
+    port = port * 10 + uint32_t(ch - '0');
+  }
+  if (port > 65535) return fail(ErrorCode::kInvalidArgument, "\"" + std::string(text) + "\": port over 65535");
+  ep.port = uint16_t(port);
+  return ep;
+}
+
+Result<Config> parse_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table table;
+  try {
+    table = toml::parse(toml_text, std::string_view(source_name));
+  } catch (const toml::parse_error& e) {
+    return fail(ErrorCode::kInvalidArgument, std::string(source_name) + ":" +
+                                                 std::to_string(e.source().begin.line) + ": " +
+                                                 std::string(e.description()));
+  }
+  Config c = default_config();
+  Reader reader(table, source_name);
+  auto r = read_all(reader, c);
+  if (!r) return r.error();
+  return c;
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(ErrorCode::kNotFound, "cannot read " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), file.string());
+}
+
+}  // namespace taube::config

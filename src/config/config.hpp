@@ -1,0 +1,89 @@
+// Taube's configuration: one TOML file, safe defaults for every key.
+// `parse_config` is pure (text in, Config or a message naming the key and line out);
+// `load_config` reads a file. An unknown key is an error, so a typo never silently
+// falls back to a default. Every key is documented in docs/taube.example.toml.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+
+namespace taube::config {
+
+// One address a listener binds, e.g. "127.0.0.1:2525" or "[::1]:2525".
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  std::string to_string() const;
+};
+
+struct Listener {
+  std::vector<Endpoint> endpoints;  // empty: the listener is off
+  bool proxy_protocol = false;      // expect a PROXY v2 header first (behind HAProxy)
+};
+
+struct TlsConfig {
+  std::filesystem::path cert_file;  // PEM chain; default <data>/tls/cert.pem
+  std::filesystem::path key_file;   // PEM key;   default <data>/tls/key.pem
+};
+
+struct SmtpLimits {
+  uint64_t max_message_bytes = 50ull << 20;
+  uint32_t max_recipients = 1000;
+  uint32_t max_errors = 10;  // a session is closed after this many errors
+  uint32_t max_connections = 2000;
+  uint32_t max_connections_per_ip = 50;
+  std::chrono::seconds command_timeout{300};  // RFC 5321 4.5.3.2.7
+  std::chrono::seconds data_timeout{600};     // RFC 5321 4.5.3.2.6
+};
+
+struct ImapLimits {
+  uint64_t max_append_bytes = 50ull << 20;  // announced as APPENDLIMIT
+  uint32_t max_command_bytes = 64 * 1024;
+  uint32_t max_connections = 50000;
+  uint32_t max_connections_per_ip = 200;
+  std::chrono::seconds idle_timeout{1800};  // RFC 9051 5.4: at least 30 minutes
+};
+
+struct Config {
+  std::filesystem::path data_dir = "var";
+  std::string hostname = "localhost";
+  std::string store_url;  // empty: SQLite at <data>/taube.db; "postgresql://..." later
+  std::string log_level = "info";
+  TlsConfig tls;
+  std::map<std::string, Listener> listeners;  // by protocol name, see kListenerNames
+  bool allow_plaintext_auth_from_loopback = true;
+  SmtpLimits smtp;
+  ImapLimits imap;
+
+  // Where a relative path in the configuration points: below data_dir.
+  std::filesystem::path resolve(const std::filesystem::path& p) const;
+  std::filesystem::path sqlite_path() const { return data_dir / "taube.db"; }
+  std::filesystem::path cert_file() const;
+  std::filesystem::path key_file() const;
+};
+
+// The protocols that have a [listen] key, in the order they are reported.
+inline constexpr std::string_view kListenerNames[] = {
+    "smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s", "http", "https"};
+
+// The defaults: every listener on 127.0.0.1 on an unprivileged development port.
+Config default_config();
+
+// Parses TOML text over the defaults. On error the message names the key and line,
+// e.g. "taube.toml:7: unknown key 'listen.smpt'".
+Result<Config> parse_config(std::string_view toml_text, std::string_view source_name);
+
+// Reads and parses a file; NotFound when it does not exist.
+Result<Config> load_config(const std::filesystem::path& file);
+
+// Parses "host:port" or "[v6]:port". InvalidArgument with a reason on failure.
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+}  // namespace taube::config
