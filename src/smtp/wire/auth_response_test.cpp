@@ -1,0 +1,3 @@
+#include "smtp/wire/auth_response.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "smtp/wire/bdat.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "smtp/wire/command.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "smtp/wire/data_receiver.hpp"
+
+#include <gtest/gtest.h>

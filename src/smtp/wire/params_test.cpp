@@ -1,0 +1,3 @@
+#include "smtp/wire/params.hpp"
+
+#include <gtest/gtest.h>

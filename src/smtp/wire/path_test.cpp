@@ -1,0 +1,3 @@
+#include "smtp/wire/path.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "smtp/wire/receiver.hpp"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "smtp/wire/reply.hpp"
+
+#include <gtest/gtest.h>
