@@ -1,0 +1,89 @@
+// The SQLite engine's operations as plain synchronous functions over one Db.
+// Writers run on the writer thread inside the group-commit transaction (each in
+// its own SAVEPOINT) and append the MailboxChanges they cause; readers run on a
+// reader thread inside a read transaction. They return domain errors as values
+// and let DbError propagate to the job runner. No Asio here (cheap to compile).
+#pragma once
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace taube::store::sqlite::ops {
+
+using Changes = std::vector<MailboxChange>;
+
+// A raw message already hashed and compressed on the caller's thread, so the
+// single writer thread only does SQL.
+struct PreparedBlob {
+  std::string hash;
+  std::string frame;
+  std::uint64_t size = 0;
+};
+
+// Directory (ops_directory.cpp)
+Result<Domain> add_domain(Db& db, const std::string& name);
+Result<std::vector<Domain>> list_domains(Db& db);
+Result<void> delete_domain(Db& db, const std::string& name);
+Result<bool> is_local_domain(Db& db, const std::string& name);
+Result<Account> create_account(Db& db, Changes& changes, const std::string& address,
+                               const std::string& password_hash);
+Result<Account> find_account(Db& db, const std::string& address);
+Result<Account> get_account(Db& db, AccountId id);
+Result<std::vector<Account>> list_accounts(Db& db, const std::optional<std::string>& domain);
+Result<void> delete_account(Db& db, Changes& changes, AccountId id);
+Result<void> set_password_hash(Db& db, AccountId id, const std::string& password_hash);
+Result<void> add_alias(Db& db, const Alias& alias);
+Result<std::vector<Alias>> list_aliases(Db& db, const std::optional<std::string>& domain);
+Result<void> delete_alias(Db& db, const std::string& source);
+Result<std::vector<AccountId>> resolve_recipient(Db& db, const std::string& address);
+
+// Mailboxes and messages (ops_mail.cpp)
+Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const Delivery& d,
+                                               const PreparedBlob& blob);
+Result<std::vector<Mailbox>> list_mailboxes(Db& db, AccountId account);
+Result<Mailbox> get_mailbox(Db& db, AccountId account, const std::string& name);
+Result<Mailbox> get_mailbox(Db& db, AccountId account, MailboxId id);
+Result<Mailbox> create_mailbox(Db& db, Changes& changes, AccountId account,
+                               const std::string& name, SpecialUse use);
+Result<void> delete_mailbox(Db& db, Changes& changes, AccountId account, const std::string& name);
+Result<void> rename_mailbox(Db& db, Changes& changes, AccountId account, const std::string& from,
+                            const std::string& to);
+Result<void> subscribe(Db& db, AccountId account, const std::string& name);
+Result<void> unsubscribe(Db& db, AccountId account, const std::string& name);
+Result<std::vector<std::string>> list_subscriptions(Db& db, AccountId account);
+Result<std::vector<MessageRecord>> list_messages(Db& db, AccountId account, MailboxId mailbox,
+                                                 ModSeq since);
+Result<std::vector<std::pair<Uid, MessageMeta>>> read_meta(Db& db, AccountId account,
+                                                           MailboxId mailbox, const UidSet& uids);
+// The stored (compressed) frame of one message.
+Result<std::string> read_frame(Db& db, AccountId account, MailboxId mailbox, Uid uid);
+Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account,
+                                     MailboxId mailbox, const UidSet& uids, FlagsMode mode,
+                                     const Flags& flags, std::optional<ModSeq> unchanged_since);
+Result<std::vector<Uid>> expunge(Db& db, Changes& changes, AccountId account, MailboxId mailbox,
+                                 const UidSet& uids, bool only_deleted);
+Result<std::vector<Uid>> expunged_since(Db& db, AccountId account, MailboxId mailbox,
+                                        ModSeq since);
+Result<CopyResult> copy(Db& db, Changes& changes, AccountId account, MailboxId from,
+                        const UidSet& uids, MailboxId to, bool move);
+Result<std::vector<Uid>> search_text(Db& db, AccountId account, MailboxId mailbox,
+                                     const std::string& query);
+Result<std::vector<Uid>> header_search(Db& db, AccountId account, MailboxId mailbox,
+                                       const std::string& field, const std::string& substring);
+
+// Blobs (ops_mail.cpp)
+Result<std::string> put_blob(Db& db, const PreparedBlob& blob);
+Result<std::string> get_blob_frame(Db& db, const std::string& hash);
+Result<void> erase_blob(Db& db, const std::string& hash);
+Result<std::uint64_t> count_blobs(Db& db);
+
+// Shared helpers
+UnixTime now();
+std::vector<UidRange> normalize(const UidSet& uids);  // sorted, merged, first <= last
+
+}  // namespace taube::store::sqlite::ops

@@ -1,0 +1,143 @@
+#include "store/sqlite/schema.hpp"
+
+#include <array>
+#include <string>
+
+namespace taube::store::sqlite {
+namespace {
+
+// Refcounts live in SQL triggers so that every path that deletes messages
+// (expunge, mailbox or account deletion through ON DELETE CASCADE) drops blobs.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta VALUES('next_uid_validity', CAST(strftime('%s','now') AS INTEGER));
+CREATE TABLE domains(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE accounts(
+  id INTEGER PRIMARY KEY,
+  domain_id INTEGER NOT NULL REFERENCES domains(id),
+  local_part TEXT NOT NULL COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE(domain_id, local_part));
+CREATE TABLE aliases(
+  id INTEGER PRIMARY KEY,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  local_part TEXT NOT NULL COLLATE NOCASE,
+  UNIQUE(domain_id, local_part));
+CREATE TABLE alias_targets(
+  alias_id INTEGER NOT NULL REFERENCES aliases(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY(alias_id, position)) WITHOUT ROWID;
+CREATE TABLE mailboxes(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  uid_validity INTEGER NOT NULL,
+  uid_next INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 1,
+  special_use INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(account_id, name));
+CREATE TABLE subscriptions(
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  PRIMARY KEY(account_id, name)) WITHOUT ROWID;
+CREATE TABLE blobs(
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE TABLE contents(
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  refs INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL,
+  envelope TEXT NOT NULL, body_structure TEXT NOT NULL, body TEXT NOT NULL,
+  subject TEXT NOT NULL, from_addr TEXT NOT NULL, to_addr TEXT NOT NULL,
+  cc_addr TEXT NOT NULL, bcc_addr TEXT NOT NULL, sent_date INTEGER,
+  message_id TEXT NOT NULL, in_reply_to TEXT NOT NULL, references_hdr TEXT NOT NULL,
+  headers TEXT NOT NULL, preview TEXT NOT NULL, search_text TEXT NOT NULL);
+CREATE TABLE messages(
+  id INTEGER PRIMARY KEY,
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  internal_date INTEGER NOT NULL,
+  save_date INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  content_id INTEGER NOT NULL REFERENCES contents(id),
+  email_id TEXT NOT NULL,
+  UNIQUE(mailbox_id, uid));
+CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+CREATE INDEX messages_content ON messages(content_id);
+CREATE TABLE expunged(
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY(mailbox_id, uid)) WITHOUT ROWID;
+CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+CREATE TRIGGER messages_ref AFTER INSERT ON messages BEGIN
+  UPDATE contents SET refs = refs + 1 WHERE id = NEW.content_id;
+END;
+CREATE TRIGGER messages_unref AFTER DELETE ON messages BEGIN
+  UPDATE contents SET refs = refs - 1 WHERE id = OLD.content_id;
+  DELETE FROM contents WHERE id = OLD.content_id AND refs <= 0;
+END;
+CREATE TRIGGER contents_drop_blob AFTER DELETE ON contents BEGIN
+  DELETE FROM blobs WHERE hash = OLD.hash;
+END;
+)sql";
+
+// Full-text index over body text and headers (external content: the text is
+// stored once, in contents), filled for messages stored before this step.
+constexpr const char* kV2 = R"sql(
+CREATE VIRTUAL TABLE contents_fts USING fts5(
+  search_text, headers, content='contents', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 2');
+INSERT INTO contents_fts(contents_fts) VALUES('rebuild');
+CREATE TRIGGER contents_fts_add AFTER INSERT ON contents BEGIN
+  INSERT INTO contents_fts(rowid, search_text, headers)
+  VALUES (NEW.id, NEW.search_text, NEW.headers);
+END;
+CREATE TRIGGER contents_fts_drop AFTER DELETE ON contents BEGIN
+  INSERT INTO contents_fts(contents_fts, rowid, search_text, headers)
+  VALUES ('delete', OLD.id, OLD.search_text, OLD.headers);
+END;
+)sql";
+
+constexpr std::array kSteps{kV1, kV2};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kSteps.size()); }
+
+int schema_version(Db& db) {
+  auto s = db.query("PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.i64(0)) : 0;
+}
+
+void migrate(Db& db, int target) {
+  if (target <= 0 || target > latest_schema_version()) target = latest_schema_version();
+  int current = schema_version(db);
+  if (current > latest_schema_version())
+    throw std::runtime_error("database schema version " + std::to_string(current) +
+                             " is newer than this taube (" +
+                             std::to_string(latest_schema_version()) + ")");
+  for (int v = current + 1; v <= target; ++v) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(kSteps[static_cast<size_t>(v - 1)]);
+      db.exec(("PRAGMA user_version=" + std::to_string(v)).c_str());
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace taube::store::sqlite
