@@ -65,7 +65,17 @@ bool to_int(std::string_view t, int& out) {
 }  // namespace
 
 std::optional<DateTime> parse_date(std::string_view value) {
-  std::string clean = strip_comments(value.substr(0, 256));
+  // obs-time allows CFWS around the colons: "09 :  55".
+  std::string stripped = strip_comments(value.substr(0, 256));
+  std::string clean;
+  for (std::size_t k = 0; k < stripped.size(); ++k) {
+    char c = stripped[k];
+    if (ascii::is_space(c)) {
+      std::size_t n = stripped.find_first_not_of(" \t", k);
+      if ((n != std::string::npos && stripped[n] == ':') || (!clean.empty() && clean.back() == ':')) continue;
+    }
+    clean += c;
+  }
   std::vector<std::string_view> toks;
   std::string_view s = clean;
   std::size_t i = 0;
