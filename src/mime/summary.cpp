@@ -120,6 +120,7 @@ std::string html_to_text(std::string_view html) {
       if (html.substr(i, 4) == "<!--") {
         std::size_t e = html.find("-->", i + 4);
         i = e == std::string_view::npos ? html.size() : e + 3;
+        out += ' ';
         continue;
       }
       std::string_view rest = html.substr(i + 1);
@@ -208,6 +209,7 @@ Summary summarize(const Part& root, std::string_view raw, const SummaryLimits& l
     std::string text = part_text(p, raw);
     if (!have_preview && !is_attachment(p, raw)) {
       s.preview = first_chars(collapse_whitespace(text), limits.preview_chars);
+      while (!s.preview.empty() && s.preview.back() == ' ') s.preview.pop_back();
       have_preview = true;
     }
     add(text);

@@ -50,3 +50,46 @@ inline std::string nested_message() {
 }
 
 }  // namespace taube::mime::testing
+
+#include <string_view>
+
+namespace taube::mime::testing {
+
+// True when `s` is one parenthesised IMAP list whose quoted strings, escapes and
+// {n}\r\n literals are well formed and whose parentheses balance.
+inline bool is_balanced_imap_list(std::string_view s) {
+  if (s.empty() || s.front() != '(') return false;
+  int depth = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '"') {
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\') ++i;
+        if (i >= s.size() || s[i] == '\r' || s[i] == '\n' ||
+            static_cast<unsigned char>(s[i]) >= 0x80)
+          return false;
+      }
+      if (i >= s.size()) return false;
+    } else if (c == '{') {
+      std::size_t close = s.find('}', i);
+      if (close == std::string_view::npos || close == i + 1) return false;
+      std::size_t n = 0;
+      for (std::size_t k = i + 1; k < close; ++k) {
+        if (s[k] < '0' || s[k] > '9') return false;
+        n = n * 10 + std::size_t(s[k] - '0');
+      }
+      if (s.substr(close + 1, 2) != "\r\n" || close + 3 + n > s.size()) return false;
+      i = close + 2 + n;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth < 0) return false;
+      if (depth == 0 && i + 1 != s.size()) return false;
+    } else if (c == '\r' || c == '\n') {
+      return false;
+    }
+  }
+  return depth == 0;
+}
+
+}  // namespace taube::mime::testing
