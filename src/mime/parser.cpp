@@ -50,9 +50,8 @@ class Parser {
 
     const ContentType& ct = p.content_type;
     if (ct.is_type("multipart")) {
-      std::string boundary;
-      for (const Param& prm : ct.params)
-        if (prm.name == "boundary") boundary = prm.value;
+      // RFC 2231 encoded boundaries occur (boundary*=us-ascii''x); decode them.
+      std::string boundary = decoded_param(ct.params, "boundary").value_or("");
       if (boundary.empty()) {
         // A multipart without a boundary cannot be split: read it as text.
         p.content_type = ContentType{"text", "plain", std::move(p.content_type.params), true};
