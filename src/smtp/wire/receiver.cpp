@@ -19,6 +19,13 @@ std::size_t CommandReceiver::line_limit(std::string_view prefix, bool raw) const
   return limits_.max_command_line_bytes;
 }
 
+// The first octets of the pending line (enough to recognise "AUTH ").
+std::string CommandReceiver::head(std::string_view input) const {
+  std::string h = buffer_.substr(0, 8);
+  h.append(input.substr(0, 8 - h.size()));
+  return h;
+}
+
 CommandReceiver::Framed CommandReceiver::frame(std::string_view input, bool raw) {
   Framed f;
   if (discarding_) {
@@ -37,9 +44,7 @@ CommandReceiver::Framed CommandReceiver::frame(std::string_view input, bool raw)
     // RFC 5321 4.5.3.1.4: the limit counts the CRLF, so a line without its
     // LF may hold at most limit - 1 octets.
     const std::size_t total = buffer_.size() + input.size();
-    std::string prefix = buffer_;
-    prefix.append(input.substr(0, std::min<std::size_t>(input.size(), 8)));
-    if (total >= line_limit(prefix, raw)) {
+    if (total >= limits_.max_command_line_bytes && total >= line_limit(head(input), raw)) {
       buffer_.clear();
       discarding_ = true;
       f.consumed += input.size();

@@ -71,6 +71,7 @@ class CommandReceiver {
   };
   Framed frame(std::string_view input, bool raw);
   std::size_t line_limit(std::string_view prefix, bool raw) const;
+  std::string head(std::string_view input) const;
 
   Limits limits_;
   std::string buffer_;
