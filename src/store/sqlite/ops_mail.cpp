@@ -598,12 +598,12 @@ Result<std::vector<Uid>> header_search(Db& db, AccountId account, MailboxId mail
                                        const std::string& field, const std::string& substring) {
   if (!mailbox_row(db, account, mailbox)) return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<Uid> out;
-  // instr() narrows the candidates in SQL; header_matches() decides exactly.
+  // instr() on the field name narrows the candidates in SQL (the value may be
+  // folded, so it cannot); header_matches() decides exactly.
   auto s = db.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "
-      "WHERE m.mailbox_id = ? AND instr(lower(c.headers), lower(?)) > 0 "
-      "AND instr(lower(c.headers), lower(?)) > 0 ORDER BY m.uid",
-      mailbox.value, field, substring);
+      "WHERE m.mailbox_id = ? AND instr(lower(c.headers), lower(?)) > 0 ORDER BY m.uid",
+      mailbox.value, field);
   while (s.step())
     if (header_matches(s.text(1), field, substring)) out.push_back(static_cast<Uid>(s.i64(0)));
   return out;

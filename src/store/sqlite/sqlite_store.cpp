@@ -263,9 +263,12 @@ Async<std::vector<Result<Delivered>>> deliver_on(Engine& engine, Delivery d) {
   auto blob = prepare_blob(d.raw, engine.options().max_message_bytes);
   if (!blob) co_return blob.error();
   d.raw = std::string();
-  co_return co_await engine.write([d = std::move(d), b = std::move(*blob)](Db& db, Changes& ch) {
+  // GCC 12 miscompiles non-trivial temporaries inside a co_await expression
+  // (bitwise copies): build the operation in its own statement.
+  auto op = engine.write([d = std::move(d), b = std::move(*blob)](Db& db, Changes& ch) {
     return ops::deliver(db, ch, d, b);
   });
+  co_return co_await std::move(op);
 }
 
 class SqliteBlobStore final : public BlobStore {
@@ -275,23 +278,23 @@ class SqliteBlobStore final : public BlobStore {
   Async<std::string> put(std::string raw) override {
     auto blob = prepare_blob(raw, engine_.options().max_message_bytes);
     if (!blob) co_return blob.error();
-    co_return co_await engine_.write(
-        [b = std::move(*blob)](Db& db, Changes&) { return ops::put_blob(db, b); });
+    auto op = engine_.write([b = std::move(*blob)](Db& db, Changes&) { return ops::put_blob(db, b); });
+    co_return co_await std::move(op);
   }
   Async<std::string> get(std::string hash) override {
     auto max = engine_.options().max_message_bytes;
-    co_return co_await engine_.read([hash, max](Db& db, Changes&) -> Result<std::string> {
+    return engine_.read([hash, max](Db& db, Changes&) -> Result<std::string> {
       auto frame = ops::get_blob_frame(db, hash);
       if (!frame) return frame.error();
       return decompress(*frame, max);
     });
   }
   Async<void> erase(std::string hash) override {
-    co_return co_await engine_.write(
+    return engine_.write(
         [hash](Db& db, Changes&) { return ops::erase_blob(db, hash); });
   }
   Async<std::uint64_t> count() override {
-    co_return co_await engine_.read([](Db& db, Changes&) { return ops::count_blobs(db); });
+    return engine_.read([](Db& db, Changes&) { return ops::count_blobs(db); });
   }
 
  private:
@@ -304,63 +307,64 @@ class SqliteAccountStore final : public AccountStore {
   AccountId account() const override { return a_; }
 
   Async<std::vector<Mailbox>> list_mailboxes() override {
-    co_return co_await e_.read([a = a_](Db& db, Changes&) { return ops::list_mailboxes(db, a); });
+    return e_.read([a = a_](Db& db, Changes&) { return ops::list_mailboxes(db, a); });
   }
   Async<Mailbox> get_mailbox(std::string name) override {
-    co_return co_await e_.read(
+    return e_.read(
         [a = a_, name](Db& db, Changes&) { return ops::get_mailbox(db, a, name); });
   }
   Async<Mailbox> get_mailbox(MailboxId id) override {
-    co_return co_await e_.read([a = a_, id](Db& db, Changes&) { return ops::get_mailbox(db, a, id); });
+    return e_.read([a = a_, id](Db& db, Changes&) { return ops::get_mailbox(db, a, id); });
   }
   Async<Mailbox> create_mailbox(std::string name, SpecialUse use) override {
-    co_return co_await e_.write([a = a_, name, use](Db& db, Changes& ch) {
+    return e_.write([a = a_, name, use](Db& db, Changes& ch) {
       return ops::create_mailbox(db, ch, a, name, use);
     });
   }
   Async<void> delete_mailbox(std::string name) override {
-    co_return co_await e_.write(
+    return e_.write(
         [a = a_, name](Db& db, Changes& ch) { return ops::delete_mailbox(db, ch, a, name); });
   }
   Async<void> rename_mailbox(std::string from, std::string to) override {
-    co_return co_await e_.write([a = a_, from, to](Db& db, Changes& ch) {
+    return e_.write([a = a_, from, to](Db& db, Changes& ch) {
       return ops::rename_mailbox(db, ch, a, from, to);
     });
   }
   Async<void> subscribe(std::string name) override {
-    co_return co_await e_.write(
+    return e_.write(
         [a = a_, name](Db& db, Changes&) { return ops::subscribe(db, a, name); });
   }
   Async<void> unsubscribe(std::string name) override {
-    co_return co_await e_.write(
+    return e_.write(
         [a = a_, name](Db& db, Changes&) { return ops::unsubscribe(db, a, name); });
   }
   Async<std::vector<std::string>> list_subscriptions() override {
-    co_return co_await e_.read(
+    return e_.read(
         [a = a_](Db& db, Changes&) { return ops::list_subscriptions(db, a); });
   }
   Async<Delivered> append(MailboxId mailbox, std::string raw, MessageMeta meta, Flags flags,
                           UnixTime internal_date) override {
     Delivery d{std::move(raw), std::move(meta), internal_date,
                {DeliveryTarget{a_, std::string(), mailbox, std::move(flags)}}};
-    auto r = co_await deliver_on(e_, std::move(d));
+    auto op = deliver_on(e_, std::move(d));
+    auto r = co_await std::move(op);
     if (!r) co_return r.error();
     co_return std::move(r->front());
   }
   Async<std::vector<MessageRecord>> list_messages(MailboxId mailbox, ModSeq since) override {
-    co_return co_await e_.read([a = a_, mailbox, since](Db& db, Changes&) {
+    return e_.read([a = a_, mailbox, since](Db& db, Changes&) {
       return ops::list_messages(db, a, mailbox, since);
     });
   }
   Async<std::vector<std::pair<Uid, MessageMeta>>> read_meta(MailboxId mailbox,
                                                             UidSet uids) override {
-    co_return co_await e_.read([a = a_, mailbox, uids](Db& db, Changes&) {
+    return e_.read([a = a_, mailbox, uids](Db& db, Changes&) {
       return ops::read_meta(db, a, mailbox, uids);
     });
   }
   Async<std::string> read_raw(MailboxId mailbox, Uid uid) override {
     auto max = e_.options().max_message_bytes;
-    co_return co_await e_.read([a = a_, mailbox, uid, max](Db& db, Changes&) -> Result<std::string> {
+    return e_.read([a = a_, mailbox, uid, max](Db& db, Changes&) -> Result<std::string> {
       auto frame = ops::read_frame(db, a, mailbox, uid);
       if (!frame) return frame.error();
       return decompress(*frame, max);
@@ -368,39 +372,39 @@ class SqliteAccountStore final : public AccountStore {
   }
   Async<StoreFlagsResult> store_flags(MailboxId mailbox, UidSet uids, FlagsMode mode, Flags flags,
                                       std::optional<ModSeq> unchanged_since) override {
-    co_return co_await e_.write(
+    return e_.write(
         [a = a_, mailbox, uids, mode, flags, unchanged_since](Db& db, Changes& ch) {
           return ops::store_flags(db, ch, a, mailbox, uids, mode, flags, unchanged_since);
         });
   }
   Async<std::vector<Uid>> expunge(MailboxId mailbox, UidSet uids, bool only_deleted) override {
-    co_return co_await e_.write([a = a_, mailbox, uids, only_deleted](Db& db, Changes& ch) {
+    return e_.write([a = a_, mailbox, uids, only_deleted](Db& db, Changes& ch) {
       return ops::expunge(db, ch, a, mailbox, uids, only_deleted);
     });
   }
   Async<std::vector<Uid>> expunged_since(MailboxId mailbox, ModSeq since) override {
-    co_return co_await e_.read([a = a_, mailbox, since](Db& db, Changes&) {
+    return e_.read([a = a_, mailbox, since](Db& db, Changes&) {
       return ops::expunged_since(db, a, mailbox, since);
     });
   }
   Async<CopyResult> copy(MailboxId from, UidSet uids, MailboxId to) override {
-    co_return co_await e_.write([a = a_, from, uids, to](Db& db, Changes& ch) {
+    return e_.write([a = a_, from, uids, to](Db& db, Changes& ch) {
       return ops::copy(db, ch, a, from, uids, to, false);
     });
   }
   Async<CopyResult> move(MailboxId from, UidSet uids, MailboxId to) override {
-    co_return co_await e_.write([a = a_, from, uids, to](Db& db, Changes& ch) {
+    return e_.write([a = a_, from, uids, to](Db& db, Changes& ch) {
       return ops::copy(db, ch, a, from, uids, to, true);
     });
   }
   Async<std::vector<Uid>> search_text(MailboxId mailbox, std::string query) override {
-    co_return co_await e_.read([a = a_, mailbox, query](Db& db, Changes&) {
+    return e_.read([a = a_, mailbox, query](Db& db, Changes&) {
       return ops::search_text(db, a, mailbox, query);
     });
   }
   Async<std::vector<Uid>> header_search(MailboxId mailbox, std::string field,
                                         std::string substring) override {
-    co_return co_await e_.read([a = a_, mailbox, field, substring](Db& db, Changes&) {
+    return e_.read([a = a_, mailbox, field, substring](Db& db, Changes&) {
       return ops::header_search(db, a, mailbox, field, substring);
     });
   }
@@ -415,56 +419,56 @@ class SqliteStore final : public Store {
   explicit SqliteStore(SqliteOptions options) : e_(std::move(options)), blobs_(e_) {}
 
   Async<Domain> add_domain(std::string name) override {
-    co_return co_await e_.write([name](Db& db, Changes&) { return ops::add_domain(db, name); });
+    return e_.write([name](Db& db, Changes&) { return ops::add_domain(db, name); });
   }
   Async<std::vector<Domain>> list_domains() override {
-    co_return co_await e_.read([](Db& db, Changes&) { return ops::list_domains(db); });
+    return e_.read([](Db& db, Changes&) { return ops::list_domains(db); });
   }
   Async<void> delete_domain(std::string name) override {
-    co_return co_await e_.write([name](Db& db, Changes&) { return ops::delete_domain(db, name); });
+    return e_.write([name](Db& db, Changes&) { return ops::delete_domain(db, name); });
   }
   Async<bool> is_local_domain(std::string name) override {
-    co_return co_await e_.read(
+    return e_.read(
         [name](Db& db, Changes&) { return ops::is_local_domain(db, name); });
   }
   Async<Account> create_account(std::string address, std::string password_hash) override {
-    co_return co_await e_.write([address, password_hash](Db& db, Changes& ch) {
+    return e_.write([address, password_hash](Db& db, Changes& ch) {
       return ops::create_account(db, ch, address, password_hash);
     });
   }
   Async<Account> find_account(std::string address) override {
-    co_return co_await e_.read(
+    return e_.read(
         [address](Db& db, Changes&) { return ops::find_account(db, address); });
   }
   Async<Account> get_account(AccountId id) override {
-    co_return co_await e_.read([id](Db& db, Changes&) { return ops::get_account(db, id); });
+    return e_.read([id](Db& db, Changes&) { return ops::get_account(db, id); });
   }
   Async<std::vector<Account>> list_accounts(std::optional<std::string> domain) override {
-    co_return co_await e_.read(
+    return e_.read(
         [domain](Db& db, Changes&) { return ops::list_accounts(db, domain); });
   }
   Async<void> delete_account(AccountId id) override {
-    co_return co_await e_.write(
+    return e_.write(
         [id](Db& db, Changes& ch) { return ops::delete_account(db, ch, id); });
   }
   Async<void> set_password_hash(AccountId id, std::string password_hash) override {
-    co_return co_await e_.write([id, password_hash](Db& db, Changes&) {
+    return e_.write([id, password_hash](Db& db, Changes&) {
       return ops::set_password_hash(db, id, password_hash);
     });
   }
   Async<void> add_alias(Alias alias) override {
-    co_return co_await e_.write([alias](Db& db, Changes&) { return ops::add_alias(db, alias); });
+    return e_.write([alias](Db& db, Changes&) { return ops::add_alias(db, alias); });
   }
   Async<std::vector<Alias>> list_aliases(std::optional<std::string> domain) override {
-    co_return co_await e_.read(
+    return e_.read(
         [domain](Db& db, Changes&) { return ops::list_aliases(db, domain); });
   }
   Async<void> delete_alias(std::string source) override {
-    co_return co_await e_.write(
+    return e_.write(
         [source](Db& db, Changes&) { return ops::delete_alias(db, source); });
   }
   Async<std::vector<AccountId>> resolve_recipient(std::string address) override {
-    co_return co_await e_.read(
+    return e_.read(
         [address](Db& db, Changes&) { return ops::resolve_recipient(db, address); });
   }
   Async<std::vector<Result<Delivered>>> deliver(Delivery delivery) override {
