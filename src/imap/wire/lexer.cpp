@@ -57,6 +57,8 @@ class Lexer {
 
   bool literal(const LexedLiteral& lit) {
     if (need_separator_) return fail("Missing space before literal");
+    // RFC 9051 9: a literal is *CHAR8 (no NUL); only literal8 may carry NUL (RFC 3516).
+    if (!lit.binary && lit.data.find('\0') != std::string::npos) return fail("NUL in literal");
     if (!push(lit.binary ? TokenKind::kLiteral8 : TokenKind::kLiteral, lit.data)) return false;
     need_separator_ = true;
     return true;

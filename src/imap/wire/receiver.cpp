@@ -63,32 +63,6 @@ void keep_tail(std::string& tail, std::string_view chunk) {
 
 }  // namespace
 
-std::string_view to_string(Status status) {
-  switch (status) {
-    case Status::kOk: return "OK";
-    case Status::kNo: return "NO";
-    case Status::kBad: return "BAD";
-    case Status::kPreauth: return "PREAUTH";
-    case Status::kBye: return "BYE";
-  }
-  return "BAD";
-}
-
-std::string format_reply(const Reply& reply) {
-  std::string out = reply.tag;
-  out += ' ';
-  out += to_string(reply.status);
-  if (!reply.code.empty()) {
-    out += " [";
-    out += reply.code;
-    out += ']';
-  }
-  out += ' ';
-  for (char c : reply.text) out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
-  out += "\r\n";
-  return out;
-}
-
 bool is_valid_tag(std::string_view tag, const Limits& limits) {
   if (tag.empty() || tag.size() > limits.max_tag_bytes) return false;
   return std::all_of(tag.begin(), tag.end(), [](char c) { return is_astring_char(c) && c != '+'; });
