@@ -1,0 +1,154 @@
+#include "server/server.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "log/log.hpp"
+#include "net/self_signed.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace taube::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// Holds an exclusive lock on <data>/taube.lock for the life of the node, so that two
+// nodes never serve one embedded store (they would also fight over the ports).
+class DataDirLock {
+ public:
+  static Result<DataDirLock> acquire(const std::filesystem::path& dir) {
+    std::filesystem::path path = dir / "taube.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(ErrorCode::kUnavailable, "cannot open " + path.string());
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return fail(ErrorCode::kConflict, "another taube serves " + dir.string() + " (" + path.string() +
+                                            " is locked)");
+    }
+    return DataDirLock(fd);
+  }
+  DataDirLock(DataDirLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  DataDirLock& operator=(DataDirLock&&) = delete;
+  ~DataDirLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+std::string listener_summary(const config::Config& cfg) {
+  std::string out;
+  for (std::string_view name : config::kListenerNames) {
+    const auto& l = cfg.listeners.at(std::string(name));
+    for (const auto& ep : l.endpoints) {
+      if (!out.empty()) out += ", ";
+      out += std::string(name) + " " + ep.to_string();
+    }
+  }
+  return out.empty() ? "none" : out;
+}
+
+void print_welcome(const config::Config& cfg, const std::string& program) {
+  std::string data = std::filesystem::absolute(cfg.data_dir).lexically_normal().string();
+  std::string cmd = program + (cfg.data_dir == "var" ? "" : " --data " + cfg.data_dir.string());
+  std::printf(
+      "\nTaube started for the first time.\n"
+      "  data:      %s (store taube.db, TLS pair tls/)\n"
+      "  listeners: %s\n"
+      "             (each protocol opens its listener once it is built; see README)\n"
+      "Add a domain and an account (in another terminal):\n"
+      "  %s domain add example.org\n"
+      "  %s user add alice@example.org\n"
+      "Stop with Ctrl-C (SIGINT) or SIGTERM.\n\n",
+      data.c_str(), listener_summary(cfg).c_str(), cmd.c_str(), cmd.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+Result<OpenedStore> open_store(const config::Config& cfg) {
+  if (!cfg.store_url.empty())
+    return fail(ErrorCode::kInvalidArgument,
+                "store.url \"" + cfg.store_url + "\": this build has only the embedded SQLite engine");
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "cannot create " + cfg.data_dir.string() + ": " + ec.message());
+  OpenedStore opened;
+  opened.created = !std::filesystem::exists(cfg.sqlite_path());
+  store::sqlite::SqliteOptions options;
+  options.path = cfg.sqlite_path();
+  auto s = store::sqlite::open_sqlite_store(options);
+  if (!s) return s.error();
+  opened.store = std::move(*s);
+  return opened;
+}
+
+Result<bool> init_node(const config::Config& cfg) {
+  auto opened = open_store(cfg);
+  if (!opened) return opened.error();
+  auto tls = net::ensure_self_signed(cfg.cert_file(), cfg.key_file(), cfg.hostname);
+  if (!tls) return tls.error();
+  if (*tls) log::info("tls.self_signed_created", {log::kv("cert", cfg.cert_file().string())});
+  return opened->created || *tls;
+}
+
+int serve(const config::Config& cfg, const std::string& program) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  auto lock = DataDirLock::acquire(cfg.data_dir);
+  if (!lock) {
+    log::error("server.start_failed", {log::kv("reason", lock.error().detail)});
+    return 1;
+  }
+  auto opened = open_store(cfg);
+  if (!opened) {
+    log::error("server.start_failed", {log::kv("reason", opened.error().detail)});
+    return 1;
+  }
+  auto tls = net::ensure_self_signed(cfg.cert_file(), cfg.key_file(), cfg.hostname);
+  if (!tls) {
+    log::error("server.start_failed", {log::kv("reason", tls.error().detail)});
+    return 1;
+  }
+
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io{int(threads)};
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& error, int signo) {
+        if (error) return;
+        if (signo == SIGHUP) {
+          log::info("server.reload", {log::kv("what", "nothing reloadable yet")});
+          signals.async_wait(on_signal);
+          return;
+        }
+        log::info("server.stopping", {log::kv("signal", signo == SIGTERM ? "SIGTERM" : "SIGINT")});
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+
+  if (opened->created) print_welcome(cfg, program);
+  log::info("server.ready", {log::kv("data", cfg.data_dir.string()), log::kv("store", cfg.sqlite_path().string()),
+                             log::kv("threads", threads), log::kv("pid", ::getpid())});
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  opened->store.reset();  // drains the engine's queue and closes the database
+  log::info("server.stopped");
+  return 0;
+}
+
+}  // namespace taube::server
