@@ -222,5 +222,36 @@ TEST(SmtpCommand, ParsesVrfyWithOptionalSmtputf8) {
   EXPECT_EQ(reject("NOOP \xC3\xBC"), "500 5.5.2 Non-ASCII octets in command");
 }
 
+// Every table line above, pipelined through the receiver and cut at every
+// offset, gives the same commands and replies as parse_command on the line.
+TEST(SmtpCommand, TableCasesSurviveTheReceiverAtEverySplit) {
+  const std::vector<std::string> lines = {
+      "EHLO bar.com", "LHLO foo.edu", "HELO -bad-", "EHLO",
+      "MAIL FROM:<Smith@bar.com>", "MAIL FROM:<ned@thor.innosoft.com> SIZE=500000",
+      "MAIL FROM:<ned@ymir.claremont.edu> BODY=8BITMIME",
+      "MAIL FROM:<Alice@Example.ORG> RET=HDRS ENVID=QQ314159",
+      "MAIL FROM:<e=mc2@example.com> AUTH=e+3Dmc2@example.com", "MAIL FROM:<>",
+      "RCPT TO:<Bob@Example.COM> NOTIFY=SUCCESS ORCPT=rfc822;Bob@Example.COM",
+      "RCPT TO:<Postmaster>", "RCPT TO:<@hosta.int,@jkl.org:userc@d.bar.org>",
+      "mail from: <a@b.example>", "MAIL FROM :<a@b.example>",
+      "MAIL FROM:<j\xC3\xBCrgen@example.de>", "MAIL FROM:<a@b.example> FOO=1",
+      "BDAT 0", "BDAT x",  // (BDAT n > 0 switches to chunk mode: bdat_test.cpp) "AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=", "AUTH",
+      "VRFY Crispin", "DATA now", "FOO", "", "RSET", "NOOP", "QUIT",
+  };
+  std::string input;
+  std::vector<std::string> expected;
+  for (const std::string& line : lines) {
+    input += line + "\r\n";
+    ParsedCommand p = parse_command(line);
+    if (auto* c = std::get_if<Command>(&p)) {
+      expected.push_back(test::describe(*c));
+    } else {
+      expected.push_back(test::describe(std::get<Invalid>(p)));
+    }
+  }
+  EXPECT_EQ(test::drive_whole(input), expected);
+  test::expect_split_invariant(input);
+}
+
 }  // namespace
 }  // namespace taube::smtp::wire
