@@ -36,6 +36,7 @@ class Lexer {
         ++i;
         continue;
       }
+      if (c != '(' && c != '"' && !is_lex_atom_char(c)) return fail("Invalid character");
       if (need_separator_) return fail("Missing space between arguments");
       if (c == '(') {
         if (++depth_ > limits_.max_depth) return fail("Too deeply nested");
@@ -45,10 +46,8 @@ class Lexer {
       }
       if (c == '"') {
         if (!quoted(s, i)) return false;
-      } else if (is_lex_atom_char(c)) {
-        if (!atom(s, i)) return false;
-      } else {
-        return fail("Invalid character");
+      } else if (!atom(s, i)) {
+        return false;
       }
       need_separator_ = true;
     }

@@ -148,10 +148,18 @@ ReceiveStep Receiver::feed(std::string_view in) {
       case State::kLine: {
         const auto lf = in.find('\n', pos);
         const std::size_t end = lf == std::string_view::npos ? in.size() : lf;
-        std::size_t add = end - pos;
-        // A CR ending this chunk may be the CR of CRLF; it is not counted.
-        if (lf != std::string_view::npos && add > 0 && in[end - 1] == '\r') --add;
-        if (line_total_ + line_.size() + add > limits_.max_line_bytes) {
+        // Octets of this line so far; a CR ending it may be the CR of CRLF and
+        // is not counted, so the verdict does not depend on how input is split.
+        std::size_t count = line_.size() + (end - pos);
+        const char last = end > pos ? in[end - 1] : (line_.empty() ? '\0' : line_.back());
+        if (last == '\r') --count;
+        if (line_total_ + count > limits_.max_line_bytes) {
+          if (segments_.empty() && line_.size() <= limits_.max_tag_bytes) {
+            // Enough of the line to name the tag in the reply.
+            const std::size_t n = std::min(limits_.max_tag_bytes + 1 - line_.size(), end - pos);
+            line_.append(in.substr(pos, n));
+            pos += n;
+          }
           Invalid inv = refuse(Status::kBad, "", "Command line too long");
           // Keep the last octets so that a {n+} ending this line is still seen.
           std::string keep = line_.size() > kTailBytes ? line_.substr(line_.size() - kTailBytes) : line_;
@@ -208,6 +216,8 @@ ReceiveStep Receiver::finish_line(std::size_t consumed) {
   std::optional<Invalid> refusal;
   if (tag_ == "*") {
     refusal = Invalid{Reply{"*", Status::kBad, "", "Invalid tag"}, false};
+  } else if (segments_.empty() && (name_.empty() || !std::all_of(name_.begin(), name_.end(), is_atom_char))) {
+    refusal = refuse(Status::kBad, "", "Missing command");
   } else if (!marker->synchronizing && limits_.literal_minus_only && marker->size > kLiteralMinusMaxBytes) {
     refusal = refuse(Status::kBad, "TOOBIG", "Non-synchronizing literal over 4096 octets");  // RFC 7888 4
   } else if (marker->size > limit || marker->size > limits_.max_command_literal_bytes - literal_total_) {
@@ -254,9 +264,10 @@ LineStep Receiver::feed_line(std::string_view in) {
       if (lf != std::string_view::npos) reset();
       continue;
     }
-    std::size_t add = end - pos;
-    if (lf != std::string_view::npos && add > 0 && in[end - 1] == '\r') --add;
-    if (line_.size() + add > limits_.max_line_bytes) {
+    std::size_t count = line_.size() + (end - pos);
+    const char last = end > pos ? in[end - 1] : (line_.empty() ? '\0' : line_.back());
+    if (last == '\r') --count;
+    if (count > limits_.max_line_bytes) {
       reset();
       state_ = State::kDiscardLine;
       return {pos, Invalid{Reply{"*", Status::kBad, "", "Line too long"}, false}};

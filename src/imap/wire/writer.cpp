@@ -149,7 +149,7 @@ std::string read_write() { return "READ-WRITE"; }
 }  // namespace code
 
 std::string format_tagged(std::string_view tag, Status status, std::string_view code, std::string_view text) {
-  return format_reply(Reply{sanitize_text(tag, false), status, sanitize_text(code, false), std::string(text)});
+  return format_reply(Reply{sanitize_text(tag, false), status, code.empty() ? std::string() : sanitize_text(code, false), std::string(text)});
 }
 
 std::string format_untagged(Status status, std::string_view code, std::string_view text) {
