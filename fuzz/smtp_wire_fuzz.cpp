@@ -182,7 +182,8 @@ void fuzz_data(std::string_view in, std::uint32_t seed) {
   const DataRun chunked = run_data(chop(in, seed), limits);
   check(whole.stored == chunked.stored, "data output depends on chunking");
   check(whole.outcome == chunked.outcome, "data outcome depends on chunking");
-  check(whole.consumed == chunked.consumed && whole.done == chunked.done, "data end depends on chunking");
+  check(whole.consumed == chunked.consumed && whole.done == chunked.done,
+        "data end depends on chunking");
 
   std::size_t end = 0;
   bool done = false;
@@ -191,14 +192,16 @@ void fuzz_data(std::string_view in, std::uint32_t seed) {
   if (done) {
     check(whole.consumed == end, "consumed differs from the end marker");
     check(whole.outcome.message_bytes == expected.size(), "message size differs from reference");
-    check(whole.stored == expected.substr(0, limits.max_message_bytes), "stored differs from reference");
+    check(whole.stored == expected.substr(0, limits.max_message_bytes),
+          "stored differs from reference");
     check(whole.outcome.too_large == (expected.size() > limits.max_message_bytes), "too_large");
     // The stored message holds no bare CR/LF: no downstream can find an end
     // of data (or a line) that this receiver did not see.
     // (A message cut at the size limit may end between CR and LF; it is
     // refused with 552 anyway.)
     std::string_view stored = whole.stored;
-    if (whole.outcome.too_large && !stored.empty() && stored.back() == '\r') stored.remove_suffix(1);
+    if (whole.outcome.too_large && !stored.empty() && stored.back() == '\r')
+      stored.remove_suffix(1);
     check(only_crlf(stored), "bare CR or LF in stored message");
   } else {
     check(whole.consumed == in.size(), "undone data left input");
@@ -228,7 +231,8 @@ void fuzz_bdat(std::string_view in, std::uint32_t seed) {
 }
 
 void fuzz_codecs(std::string_view in) {
-  if (auto decoded = decode_base64(in)) check(encode_base64(*decoded) == in, "base64 not canonical");
+  if (auto decoded = decode_base64(in))
+    check(encode_base64(*decoded) == in, "base64 not canonical");
   check(decode_base64(encode_base64(in)) == std::string(in), "base64 round trip");
   if (auto x = decode_xtext(in)) check(decode_xtext(encode_xtext(*x)) == *x, "xtext round trip");
   check(decode_xtext(encode_xtext(in)) == std::string(in), "xtext encode round trip");

@@ -35,8 +35,8 @@ std::optional<std::string> decode_base64(std::string_view text) {
       v[k] = decode_char(c);
       if (v[k] < 0) return std::nullopt;
     }
-    const unsigned n = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) |
-                       unsigned(v[3]);
+    const unsigned n =
+        (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
     out += static_cast<char>((n >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
     if (pad < 1) out += static_cast<char>(n & 0xff);

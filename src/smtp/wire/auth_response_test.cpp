@@ -7,8 +7,13 @@ namespace {
 
 TEST(SmtpAuthResponse, Base64MatchesRfc4648TestVectors) {
   const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(encode_base64(plain), encoded);
@@ -30,7 +35,9 @@ TEST(SmtpAuthResponse, SplitsInitialResponsesAndContinuations) {
   ASSERT_TRUE(std::holds_alternative<std::string>(ir));
   EXPECT_EQ(std::get<std::string>(ir), "");
   auto plain = decode_sasl_response("dGVzdAB0ZXN0ADEyMzQ=", true);
-  EXPECT_EQ(std::get<std::string>(plain), std::string("test\0test\0" "1234", 14));
+  EXPECT_EQ(std::get<std::string>(plain), std::string("test\0test\0"
+                                                      "1234",
+                                                      14));
   EXPECT_TRUE(std::holds_alternative<SaslCancel>(decode_sasl_response("*", false)));
   auto star_ir = decode_sasl_response("*", true);
   ASSERT_TRUE(std::holds_alternative<Invalid>(star_ir));

@@ -36,7 +36,8 @@ BdatStep BdatReceiver::feed(std::string_view input) {
       message_bytes_ >= limits_.max_message_bytes ? 0 : limits_.max_message_bytes - message_bytes_;
   message_bytes_ += take;
   if (take > room) too_large_ = true;
-  std::string_view keep = input.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(room, take)));
+  std::string_view keep =
+      input.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(room, take)));
   while (!keep.empty()) {
     const std::size_t n = std::min(keep.size(), limits_.sink_chunk_bytes - chunk_.size());
     chunk_.append(keep.substr(0, n));

@@ -23,15 +23,20 @@ TEST(SmtpBdat, TakesExactlyTheAnnouncedOctetsRaw) {
       "\x00\n\r\xFF.\r"
       "QUIT\r\n"sv;
   const std::vector<std::string> expected = {
-      "MAIL <Sam@Random.com>", "RCPT <Susan@Random.com>", "BDAT 13", "BDAT 6 LAST",
-      "MESSAGE ..\\r\\n.\\r\\nQUIT\\r\\n\\x00\\n\\r\\xff.\\r bytes=19", "QUIT",
+      "MAIL <Sam@Random.com>",
+      "RCPT <Susan@Random.com>",
+      "BDAT 13",
+      "BDAT 6 LAST",
+      "MESSAGE ..\\r\\n.\\r\\nQUIT\\r\\n\\x00\\n\\r\\xff.\\r bytes=19",
+      "QUIT",
   };
   EXPECT_EQ(drive_whole(kInput), expected);
   expect_split_invariant(kInput);
 }
 
 TEST(SmtpBdat, EndsAMessageWithAnEmptyLastChunk) {
-  const std::vector<std::string> expected = {"BDAT 3", "BDAT 0 LAST", "MESSAGE abc bytes=3", "NOOP"};
+  const std::vector<std::string> expected = {"BDAT 3", "BDAT 0 LAST", "MESSAGE abc bytes=3",
+                                             "NOOP"};
   EXPECT_EQ(drive_whole("BDAT 3\r\nabcBDAT 0 LAST\r\nNOOP\r\n"), expected);
   expect_split_invariant("BDAT 3\r\nabcBDAT 0 LAST\r\nNOOP\r\n");
 }

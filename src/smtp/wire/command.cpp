@@ -9,11 +9,21 @@ namespace taube::smtp::wire {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, Verb>, 15> kVerbs = {{
-    {"HELO", Verb::kHelo}, {"EHLO", Verb::kEhlo}, {"LHLO", Verb::kLhlo},
-    {"MAIL", Verb::kMail}, {"RCPT", Verb::kRcpt}, {"DATA", Verb::kData},
-    {"BDAT", Verb::kBdat}, {"RSET", Verb::kRset}, {"NOOP", Verb::kNoop},
-    {"QUIT", Verb::kQuit}, {"HELP", Verb::kHelp}, {"VRFY", Verb::kVrfy},
-    {"EXPN", Verb::kExpn}, {"STARTTLS", Verb::kStarttls}, {"AUTH", Verb::kAuth},
+    {"HELO", Verb::kHelo},
+    {"EHLO", Verb::kEhlo},
+    {"LHLO", Verb::kLhlo},
+    {"MAIL", Verb::kMail},
+    {"RCPT", Verb::kRcpt},
+    {"DATA", Verb::kData},
+    {"BDAT", Verb::kBdat},
+    {"RSET", Verb::kRset},
+    {"NOOP", Verb::kNoop},
+    {"QUIT", Verb::kQuit},
+    {"HELP", Verb::kHelp},
+    {"VRFY", Verb::kVrfy},
+    {"EXPN", Verb::kExpn},
+    {"STARTTLS", Verb::kStarttls},
+    {"AUTH", Verb::kAuth},
 }};
 
 Invalid invalid(int code, std::string_view enhanced, std::string_view text) {
@@ -49,8 +59,8 @@ ParsedCommand parse_hello(Command cmd, std::string_view args, bool had_space) {
   }
   if (has_8bit(args)) return invalid(501, "5.5.4", "Non-ASCII octets in hostname");
   cmd.argument = std::string(args);
-  cmd.argument_is_valid_domain = args.front() == '[' ? is_valid_address_literal(args)
-                                                     : is_valid_domain(args, false);
+  cmd.argument_is_valid_domain =
+      args.front() == '[' ? is_valid_address_literal(args) : is_valid_domain(args, false);
   return cmd;
 }
 
@@ -225,8 +235,7 @@ ParsedCommand parse_command(std::string_view line, const ParseContext& context) 
     case Verb::kRset:
     case Verb::kQuit:
     case Verb::kStarttls:
-      if (had_space)
-        return invalid(501, "5.5.4", "Syntax: " + std::string(to_string(cmd.verb)));
+      if (had_space) return invalid(501, "5.5.4", "Syntax: " + std::string(to_string(cmd.verb)));
       return cmd;
   }
   return invalid(500, "5.5.1", "Unknown command");

@@ -18,8 +18,21 @@
 namespace taube::smtp::wire {
 
 enum class Verb {
-  kHelo, kEhlo, kLhlo, kMail, kRcpt, kData, kBdat, kRset, kNoop, kQuit,
-  kHelp, kVrfy, kExpn, kStarttls, kAuth,
+  kHelo,
+  kEhlo,
+  kLhlo,
+  kMail,
+  kRcpt,
+  kData,
+  kBdat,
+  kRset,
+  kNoop,
+  kQuit,
+  kHelp,
+  kVrfy,
+  kExpn,
+  kStarttls,
+  kAuth,
 };
 
 std::string_view to_string(Verb verb);
@@ -27,10 +40,10 @@ std::string_view to_string(Verb verb);
 // Client deviations that are accepted (as most servers do) but reported, so a
 // strict session can refuse them.
 struct Tolerated {
-  bool space_after_colon = false;   // "MAIL FROM: <a@b>"
-  bool missing_brackets = false;    // "MAIL FROM:a@b"
-  bool trailing_space = false;      // "DATA  ", "RCPT TO:<a@b> "
-  bool bare_lf = false;             // line ended in LF, not CRLF (set by the receiver)
+  bool space_after_colon = false;  // "MAIL FROM: <a@b>"
+  bool missing_brackets = false;   // "MAIL FROM:a@b"
+  bool trailing_space = false;     // "DATA  ", "RCPT TO:<a@b> "
+  bool bare_lf = false;            // line ended in LF, not CRLF (set by the receiver)
   friend bool operator==(const Tolerated&, const Tolerated&) = default;
 };
 
@@ -39,15 +52,15 @@ struct Command {
   // HELO/EHLO/LHLO: the domain or address literal; NOOP/HELP/VRFY/EXPN: the
   // string argument (may be empty for NOOP/HELP).
   std::string argument;
-  bool argument_is_valid_domain = false;  // HELO/EHLO/LHLO: Domain / address-literal
-  Path path;                // MAIL, RCPT
-  MailParams mail_params;   // MAIL
-  RcptParams rcpt_params;   // RCPT
-  std::uint64_t bdat_size = 0;  // BDAT
-  bool bdat_last = false;       // BDAT ... LAST
-  std::string auth_mechanism;   // AUTH, upper-cased
+  bool argument_is_valid_domain = false;             // HELO/EHLO/LHLO: Domain / address-literal
+  Path path;                                         // MAIL, RCPT
+  MailParams mail_params;                            // MAIL
+  RcptParams rcpt_params;                            // RCPT
+  std::uint64_t bdat_size = 0;                       // BDAT
+  bool bdat_last = false;                            // BDAT ... LAST
+  std::string auth_mechanism;                        // AUTH, upper-cased
   std::optional<std::string> auth_initial_response;  // AUTH, still base64 ("=" = empty)
-  bool smtputf8 = false;  // VRFY/EXPN ... SMTPUTF8 (RFC 6531 3.7.4)
+  bool smtputf8 = false;                             // VRFY/EXPN ... SMTPUTF8 (RFC 6531 3.7.4)
   Tolerated tolerated;
 };
 

@@ -132,14 +132,18 @@ TEST(SmtpCommand, RequiresSmtputf8ForUtf8Addresses) {
   // RFC 6531 3.5: 553 with X.6.7.
   EXPECT_EQ(reject("MAIL FROM:<j\xC3\xBCrgen@example.de>"),
             "553 5.6.7 Non-ASCII address requires SMTPUTF8");
-  Command m = parse_ok("MAIL FROM:<j\xC3\xBCrgen@b\xC3\xBC" "cher.example> SMTPUTF8");
+  Command m = parse_ok(
+      "MAIL FROM:<j\xC3\xBCrgen@b\xC3\xBC"
+      "cher.example> SMTPUTF8");
   EXPECT_TRUE(m.path.mailbox.has_utf8);
   EXPECT_TRUE(m.mail_params.smtputf8);
   EXPECT_EQ(reject("RCPT TO:<\xE7\x94\xA8\xE6\x88\xB7@example.com>"),
             "553 5.6.7 Non-ASCII address requires SMTPUTF8");
-  EXPECT_TRUE(parse_ok("RCPT TO:<\xE7\x94\xA8\xE6\x88\xB7@example.com>",
-                       {.smtputf8_transaction = true}).path.mailbox.has_utf8);
-  EXPECT_EQ(reject("MAIL FROM:<j\xC3(@example.de> SMTPUTF8"), "553 5.6.7 Malformed UTF-8 in address");
+  EXPECT_TRUE(
+      parse_ok("RCPT TO:<\xE7\x94\xA8\xE6\x88\xB7@example.com>", {.smtputf8_transaction = true})
+          .path.mailbox.has_utf8);
+  EXPECT_EQ(reject("MAIL FROM:<j\xC3(@example.de> SMTPUTF8"),
+            "553 5.6.7 Malformed UTF-8 in address");
   EXPECT_EQ(reject("RCPT TO:<a\xFF@example.de>", {.smtputf8_transaction = true}),
             "553 5.6.7 Malformed UTF-8 in address");
   EXPECT_FALSE(parse_ok("RCPT TO:<a@example.de>").path.mailbox.has_utf8);
@@ -171,7 +175,8 @@ TEST(SmtpCommand, RejectsBadParametersWithSpecificReplies) {
             "501 5.5.4 Syntax error in parameter SIZE");
   EXPECT_EQ(reject("MAIL FROM:<a@b.example> BODY=9BIT"), "501 5.5.4 Unsupported BODY type");
   EXPECT_EQ(reject("MAIL FROM:<a@b.example> =x"), "501 5.5.4 Syntax error in parameters");
-  EXPECT_EQ(reject("MAIL FROM:<a@b.example> SIZE=\xC3\xA4"), "501 5.5.4 Non-ASCII octets in parameters");
+  EXPECT_EQ(reject("MAIL FROM:<a@b.example> SIZE=\xC3\xA4"),
+            "501 5.5.4 Non-ASCII octets in parameters");
   EXPECT_EQ(reject("RCPT TO:<a@b.example> NOTIFY=NEVER,SUCCESS"),
             "501 5.5.4 Syntax error in parameter NOTIFY");
 }
@@ -198,8 +203,8 @@ TEST(SmtpCommand, SplitsAuthIntoMechanismAndInitialResponse) {
   EXPECT_EQ(lower.auth_mechanism, "LOGIN");
   EXPECT_FALSE(lower.auth_initial_response.has_value());
   EXPECT_EQ(parse_ok("AUTH SCRAM-SHA-256 =").auth_initial_response, "=");
-  for (std::string_view bad : {"AUTH", "AUTH PLAIN a b", "AUTH PL@IN", "AUTH PLAIN a!b",
-                               "AUTH ABCDEFGHIJKLMNOPQRSTU"})
+  for (std::string_view bad :
+       {"AUTH", "AUTH PLAIN a b", "AUTH PL@IN", "AUTH PLAIN a!b", "AUTH ABCDEFGHIJKLMNOPQRSTU"})
     EXPECT_EQ(reject(bad), "501 5.5.4 Syntax: AUTH mechanism [initial-response]") << bad;
 }
 
@@ -226,17 +231,33 @@ TEST(SmtpCommand, ParsesVrfyWithOptionalSmtputf8) {
 // offset, gives the same commands and replies as parse_command on the line.
 TEST(SmtpCommand, TableCasesSurviveTheReceiverAtEverySplit) {
   const std::vector<std::string> lines = {
-      "EHLO bar.com", "LHLO foo.edu", "HELO -bad-", "EHLO",
-      "MAIL FROM:<Smith@bar.com>", "MAIL FROM:<ned@thor.innosoft.com> SIZE=500000",
+      "EHLO bar.com",
+      "LHLO foo.edu",
+      "HELO -bad-",
+      "EHLO",
+      "MAIL FROM:<Smith@bar.com>",
+      "MAIL FROM:<ned@thor.innosoft.com> SIZE=500000",
       "MAIL FROM:<ned@ymir.claremont.edu> BODY=8BITMIME",
       "MAIL FROM:<Alice@Example.ORG> RET=HDRS ENVID=QQ314159",
-      "MAIL FROM:<e=mc2@example.com> AUTH=e+3Dmc2@example.com", "MAIL FROM:<>",
+      "MAIL FROM:<e=mc2@example.com> AUTH=e+3Dmc2@example.com",
+      "MAIL FROM:<>",
       "RCPT TO:<Bob@Example.COM> NOTIFY=SUCCESS ORCPT=rfc822;Bob@Example.COM",
-      "RCPT TO:<Postmaster>", "RCPT TO:<@hosta.int,@jkl.org:userc@d.bar.org>",
-      "mail from: <a@b.example>", "MAIL FROM :<a@b.example>",
-      "MAIL FROM:<j\xC3\xBCrgen@example.de>", "MAIL FROM:<a@b.example> FOO=1",
-      "BDAT 0", "BDAT x",  // (BDAT n > 0 switches to chunk mode: bdat_test.cpp) "AUTH PLAIN dGVzdAB0ZXN0ADEyMzQ=", "AUTH",
-      "VRFY Crispin", "DATA now", "FOO", "", "RSET", "NOOP", "QUIT",
+      "RCPT TO:<Postmaster>",
+      "RCPT TO:<@hosta.int,@jkl.org:userc@d.bar.org>",
+      "mail from: <a@b.example>",
+      "MAIL FROM :<a@b.example>",
+      "MAIL FROM:<j\xC3\xBCrgen@example.de>",
+      "MAIL FROM:<a@b.example> FOO=1",
+      "BDAT 0",
+      "BDAT x",  // (BDAT n > 0 switches to chunk mode: bdat_test.cpp) "AUTH PLAIN
+                 // dGVzdAB0ZXN0ADEyMzQ=", "AUTH",
+      "VRFY Crispin",
+      "DATA now",
+      "FOO",
+      "",
+      "RSET",
+      "NOOP",
+      "QUIT",
   };
   std::string input;
   std::vector<std::string> expected;

@@ -41,8 +41,8 @@ void DataReceiver::end_line() {
 
 DataStep DataReceiver::feed(std::string_view input) {
   DataStep step;
-  const std::uint64_t long_line = std::uint64_t{limits_.max_data_line_bytes} +
-                                  limits_.data_line_tolerance_bytes;
+  const std::uint64_t long_line =
+      std::uint64_t{limits_.max_data_line_bytes} + limits_.data_line_tolerance_bytes;
   std::size_t i = 0;
   while (i < input.size() && state_ != State::kDone) {
     const char c = input[i];

@@ -42,7 +42,9 @@ DataRun run(const std::vector<std::string_view>& pieces, const Limits& limits = 
   return r;
 }
 
-DataRun run_whole(std::string_view input, const Limits& limits = {}) { return run({input}, limits); }
+DataRun run_whole(std::string_view input, const Limits& limits = {}) {
+  return run({input}, limits);
+}
 
 // Same stored message, outcome and consumed count however the input is cut.
 void expect_split_invariant(std::string_view input, const Limits& limits = {}) {
@@ -101,8 +103,8 @@ TEST(SmtpDataReceiver, RemovesOneLeadingDotPerLine) {
 // The SMTP smuggling end-of-data variants (SEC Consult, December 2023): every
 // mix of CR / LF / CRLF around a dot other than CRLF "." CRLF.
 const std::vector<std::string> kSmugglingMarkers = {
-    "\n.\n", "\n.\r\n", "\n.\r", "\r.\r", "\r.\n", "\r.\r\n",
-    "\r\n.\n", "\r\n.\r", "\r\n.\r\r\n", "\r\n\x00.\r\n"s,
+    "\n.\n",   "\n.\r\n", "\n.\r",   "\r.\r",       "\r.\n",
+    "\r.\r\n", "\r\n.\n", "\r\n.\r", "\r\n.\r\r\n", "\r\n\x00.\r\n"s,
 };
 
 TEST(SmtpDataReceiver, NeverEndsAtASmugglingMarker) {
@@ -209,7 +211,7 @@ TEST(SmtpDataReceiver, ConsumesHundredMegabytesInBoundedMemory) {
 TEST(SmtpDataReceiver, CountsLongLinesWithTolerance) {
   Limits limits;
   limits.max_data_line_bytes = 1000;
-  const std::string ok = std::string(998, 'a') + "\r\n";   // 1000 with CRLF
+  const std::string ok = std::string(998, 'a') + "\r\n";    // 1000 with CRLF
   const std::string over = std::string(999, 'b') + "\r\n";  // 1001
   const std::string input = ok + over + over + ".\r\n";
   EXPECT_EQ(run_whole(input, limits).outcome.long_lines, 2u);
@@ -240,8 +242,8 @@ TEST(SmtpDataReceiver, StrictPolicyRefusesBareLineEndings) {
   EXPECT_FALSE(data_rejection(r.outcome, {}).has_value());
   EXPECT_EQ(format_reply(*data_rejection(r.outcome, {.reject_bare_line_endings = true})),
             "550 5.5.2 Message contains bare CR or LF; use CRLF line endings\r\n");
-  EXPECT_FALSE(data_rejection(run_whole("a\r\n.\r\n").outcome,
-                              {.reject_bare_line_endings = true}).has_value());
+  EXPECT_FALSE(data_rejection(run_whole("a\r\n.\r\n").outcome, {.reject_bare_line_endings = true})
+                   .has_value());
 }
 
 TEST(SmtpDataReceiver, HandsTheSinkBoundedChunks) {

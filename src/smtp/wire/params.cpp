@@ -158,19 +158,26 @@ ParamsResult<MailParams> parse_mail_params(std::string_view text) {
     } else if (ascii::iequals(k, "BODY")) {
       if (m.body) return duplicate("BODY");
       if (!p.value) return syntax_error("BODY");
-      if (ascii::iequals(*p.value, "7BIT")) m.body = Body::k7Bit;
-      else if (ascii::iequals(*p.value, "8BITMIME")) m.body = Body::k8BitMime;
-      else if (ascii::iequals(*p.value, "BINARYMIME")) m.body = Body::kBinaryMime;
-      else return make_reply(501, "5.5.4", "Unsupported BODY type");
+      if (ascii::iequals(*p.value, "7BIT"))
+        m.body = Body::k7Bit;
+      else if (ascii::iequals(*p.value, "8BITMIME"))
+        m.body = Body::k8BitMime;
+      else if (ascii::iequals(*p.value, "BINARYMIME"))
+        m.body = Body::kBinaryMime;
+      else
+        return make_reply(501, "5.5.4", "Unsupported BODY type");
     } else if (ascii::iequals(k, "SMTPUTF8")) {
       if (m.smtputf8) return duplicate("SMTPUTF8");
       if (p.value) return syntax_error("SMTPUTF8");
       m.smtputf8 = true;
     } else if (ascii::iequals(k, "RET")) {
       if (m.ret) return duplicate("RET");
-      if (p.value && ascii::iequals(*p.value, "FULL")) m.ret = Ret::kFull;
-      else if (p.value && ascii::iequals(*p.value, "HDRS")) m.ret = Ret::kHdrs;
-      else return syntax_error("RET");
+      if (p.value && ascii::iequals(*p.value, "FULL"))
+        m.ret = Ret::kFull;
+      else if (p.value && ascii::iequals(*p.value, "HDRS"))
+        m.ret = Ret::kHdrs;
+      else
+        return syntax_error("RET");
     } else if (ascii::iequals(k, "ENVID")) {
       if (m.envid) return duplicate("ENVID");
       if (!p.value || p.value->size() > kMaxEnvidBytes) return syntax_error("ENVID");

@@ -21,8 +21,8 @@ TEST(SmtpParams, DecodesAndEncodesXtext) {
 }
 
 TEST(SmtpParams, ParsesAllMailParameters) {
-  const auto r = parse_mail_params(
-      " SIZE=0 body=binarymime SMTPUTF8  RET=FULL ENVID=id+2B1 AUTH=<>");
+  const auto r =
+      parse_mail_params(" SIZE=0 body=binarymime SMTPUTF8  RET=FULL ENVID=id+2B1 AUTH=<>");
   ASSERT_TRUE(r.params.has_value()) << format_reply(r.error);
   EXPECT_EQ(r.params->size, 0u);
   EXPECT_EQ(r.params->body, Body::kBinaryMime);
@@ -44,7 +44,8 @@ TEST(SmtpParams, RejectsMalformedMailParameters) {
   EXPECT_EQ(reply(" SIZE=123456789012345678901"), "501 5.5.4 Syntax error in parameter SIZE\r\n");
   EXPECT_EQ(reply(" SMTPUTF8=yes"), "501 5.5.4 Syntax error in parameter SMTPUTF8\r\n");
   EXPECT_EQ(reply(" RET=ALL"), "501 5.5.4 Syntax error in parameter RET\r\n");
-  EXPECT_EQ(reply(" ENVID=" + std::string(101, 'e')), "501 5.5.4 Syntax error in parameter ENVID\r\n");
+  EXPECT_EQ(reply(" ENVID=" + std::string(101, 'e')),
+            "501 5.5.4 Syntax error in parameter ENVID\r\n");
   EXPECT_EQ(reply(" ENVID=" + std::string(100, 'e')), "ACCEPTED");
   EXPECT_EQ(reply(" AUTH=a+zz"), "501 5.5.4 Syntax error in parameter AUTH\r\n");
   EXPECT_EQ(reply(" BODY=8BITMIME BODY=7BIT"), "501 5.5.4 Duplicate parameter: BODY\r\n");

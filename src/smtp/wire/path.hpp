@@ -34,9 +34,9 @@ struct Mailbox {
 struct Path {
   bool null = false;  // the reverse-path "<>"
   Mailbox mailbox;
-  bool had_source_route = false;     // "<@a,@b:u@d>": obsolete, accepted and stripped
-  bool had_angle_brackets = true;    // false: tolerated "MAIL FROM:u@d"
-  bool postmaster_only = false;      // RCPT TO:<Postmaster> (RFC 5321 4.1.1.3)
+  bool had_source_route = false;   // "<@a,@b:u@d>": obsolete, accepted and stripped
+  bool had_angle_brackets = true;  // false: tolerated "MAIL FROM:u@d"
+  bool postmaster_only = false;    // RCPT TO:<Postmaster> (RFC 5321 4.1.1.3)
 
   friend bool operator==(const Path&, const Path&) = default;
 };

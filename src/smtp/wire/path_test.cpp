@@ -7,12 +7,14 @@ namespace {
 
 TEST(SmtpPath, StripsSourceRoutes) {
   // RFC 5321 4.1.2 / Appendix C: accepted, ignored.
-  const PathResult r = parse_path("<@hosta.int,@jkl.org:userc@d.bar.org> SIZE=1", PathKind::kForward);
+  const PathResult r =
+      parse_path("<@hosta.int,@jkl.org:userc@d.bar.org> SIZE=1", PathKind::kForward);
   ASSERT_EQ(r.error, PathError::kNone);
   EXPECT_TRUE(r.path.had_source_route);
   EXPECT_EQ(r.path.mailbox.address(), "userc@d.bar.org");
   EXPECT_EQ(r.consumed, 37u);
-  EXPECT_EQ(parse_path("<@hosta.int,userc@d.bar.org>", PathKind::kForward).error, PathError::kSyntax);
+  EXPECT_EQ(parse_path("<@hosta.int,userc@d.bar.org>", PathKind::kForward).error,
+            PathError::kSyntax);
   EXPECT_EQ(parse_path("<@hosta.int:>", PathKind::kForward).error, PathError::kSyntax);
 }
 
@@ -22,28 +24,31 @@ TEST(SmtpPath, KeepsQuotedLocalPartsAndUnquotesOnRequest) {
   EXPECT_TRUE(r.path.mailbox.quoted_local_part);
   EXPECT_EQ(r.path.mailbox.local_part, R"("john \"jd\" doe")");
   EXPECT_EQ(r.path.mailbox.unquoted_local_part(), R"(john "jd" doe)");
-  EXPECT_EQ(parse_path("<\"unterminated@example.com>", PathKind::kForward).error, PathError::kSyntax);
-  EXPECT_EQ(parse_path("<\"tab\there\"@example.com>", PathKind::kForward).error, PathError::kSyntax);
+  EXPECT_EQ(parse_path("<\"unterminated@example.com>", PathKind::kForward).error,
+            PathError::kSyntax);
+  EXPECT_EQ(parse_path("<\"tab\there\"@example.com>", PathKind::kForward).error,
+            PathError::kSyntax);
 }
 
 TEST(SmtpPath, RejectsMalformedDotStrings) {
-  for (std::string_view bad : {"<.a@b.example>", "<a.@b.example>", "<a..b@b.example>",
-                               "<a b@b.example>", "<a@>", "<@b.example>", "<a@b.example.>",
-                               "<a@-b.example>", "<a@b-.example>", "<a@b..example>", "<a@b_c.example>"})
+  for (std::string_view bad :
+       {"<.a@b.example>", "<a.@b.example>", "<a..b@b.example>", "<a b@b.example>", "<a@>",
+        "<@b.example>", "<a@b.example.>", "<a@-b.example>", "<a@b-.example>", "<a@b..example>",
+        "<a@b_c.example>"})
     EXPECT_EQ(parse_path(bad, PathKind::kForward).error, PathError::kSyntax) << bad;
   EXPECT_EQ(parse_path("<a.b+tag@sub-1.b.example>", PathKind::kForward).error, PathError::kNone);
 }
 
 TEST(SmtpPath, ValidatesAddressLiterals) {
-  for (std::string_view good : {"[192.0.2.1]", "[0.0.0.0]", "[255.255.255.255]",
-                                "[IPv6:2001:db8::1]", "[IPv6:::1]", "[IPv6:1:2:3:4:5:6:7:8]",
-                                "[IPv6:::ffff:192.0.2.1]", "[IPv6:1:2:3:4:5:6:192.0.2.1]",
-                                "[ipv6:FE80::1]", "[x-tag:anything]"})
+  for (std::string_view good :
+       {"[192.0.2.1]", "[0.0.0.0]", "[255.255.255.255]", "[IPv6:2001:db8::1]", "[IPv6:::1]",
+        "[IPv6:1:2:3:4:5:6:7:8]", "[IPv6:::ffff:192.0.2.1]", "[IPv6:1:2:3:4:5:6:192.0.2.1]",
+        "[ipv6:FE80::1]", "[x-tag:anything]"})
     EXPECT_TRUE(is_valid_address_literal(good)) << good;
-  for (std::string_view bad : {"[256.0.0.1]", "[1.2.3]", "[1.2.3.4.5]", "[1.2.3.0004]", "[]",
-                               "192.0.2.1", "[IPv6:1:2:3:4:5:6:7:8:9]", "[IPv6:1::2::3]",
-                               "[IPv6:1:2:3:4:5:6:7::]", "[IPv6:12345::1]", "[IPv6:g::1]",
-                               "[IPv6:1:2:3:4:5:6:7:192.0.2.1]", "[x-tag:]", "[-:x]", "[tag:a]b]"})
+  for (std::string_view bad :
+       {"[256.0.0.1]", "[1.2.3]", "[1.2.3.4.5]", "[1.2.3.0004]", "[]", "192.0.2.1",
+        "[IPv6:1:2:3:4:5:6:7:8:9]", "[IPv6:1::2::3]", "[IPv6:1:2:3:4:5:6:7::]", "[IPv6:12345::1]",
+        "[IPv6:g::1]", "[IPv6:1:2:3:4:5:6:7:192.0.2.1]", "[x-tag:]", "[-:x]", "[tag:a]b]"})
     EXPECT_FALSE(is_valid_address_literal(bad)) << bad;
   const PathResult r = parse_path("<root@[IPv6:2001:db8::1]>", PathKind::kForward);
   ASSERT_EQ(r.error, PathError::kNone);
@@ -55,8 +60,14 @@ TEST(SmtpPath, ValidatesDomainsAndUtf8) {
   EXPECT_TRUE(is_valid_domain("example.com", false));
   EXPECT_TRUE(is_valid_domain("a", false));
   EXPECT_TRUE(is_valid_domain("xn--bcher-kva.example", false));
-  EXPECT_FALSE(is_valid_domain("b\xC3\xBC" "cher.example", false));
-  EXPECT_TRUE(is_valid_domain("b\xC3\xBC" "cher.example", true));
+  EXPECT_FALSE(
+      is_valid_domain("b\xC3\xBC"
+                      "cher.example",
+                      false));
+  EXPECT_TRUE(
+      is_valid_domain("b\xC3\xBC"
+                      "cher.example",
+                      true));
   EXPECT_FALSE(is_valid_domain(std::string(64, 'a') + ".example", false));
   EXPECT_TRUE(is_valid_domain(std::string(63, 'a') + ".example", false));
   EXPECT_FALSE(is_valid_domain("", false));

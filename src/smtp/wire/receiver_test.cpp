@@ -32,7 +32,8 @@ TEST(SmtpReceiver, RunsRfc5321AppendixD1AtEverySplit) {
       "RCPT <Brown@foo.com>",
       "DATA",
       // The stuffed "..." line loses one dot (RFC 5321 4.5.2).
-      "MESSAGE Blah blah blah...\\r\\n..etc. etc. etc.\\r\\n bytes=37 bare_lf=0 bare_cr=0 nul=0 long=0",
+      "MESSAGE Blah blah blah...\\r\\n..etc. etc. etc.\\r\\n bytes=37 bare_lf=0 bare_cr=0 nul=0 "
+      "long=0",
       "QUIT",
   };
   EXPECT_EQ(drive_whole(kRfc5321D1), expected);
@@ -52,8 +53,14 @@ TEST(SmtpReceiver, RunsRfc5321AppendixD2To4AtEverySplit) {
       "MAIL FROM:<EAK@bar.com>\r\n"
       "QUIT\r\n";
   const std::vector<std::string> expected = {
-      "HELO arg=bar.com", "MAIL <Smith@bar.com>", "RCPT <Jones@foo.com>", "RSET",
-      "MAIL <JQP@bar.com>", "RCPT <Jones@XYZ.COM>", "VRFY arg=Crispin", "MAIL <EAK@bar.com>",
+      "HELO arg=bar.com",
+      "MAIL <Smith@bar.com>",
+      "RCPT <Jones@foo.com>",
+      "RSET",
+      "MAIL <JQP@bar.com>",
+      "RCPT <Jones@XYZ.COM>",
+      "VRFY arg=Crispin",
+      "MAIL <EAK@bar.com>",
       "QUIT",
   };
   EXPECT_EQ(drive_whole(kInput), expected);
@@ -130,7 +137,8 @@ TEST(SmtpReceiver, AcceptsLineOfExactlyTheLimitIncludingCrlf) {
   limits.max_command_line_bytes = 32;
   const std::string fits = "NOOP " + std::string(32 - 7, 'a') + "\r\n";
   ASSERT_EQ(fits.size(), 32u);
-  EXPECT_EQ(drive_whole(fits, limits), std::vector<std::string>{"NOOP arg=" + std::string(25, 'a')});
+  EXPECT_EQ(drive_whole(fits, limits),
+            std::vector<std::string>{"NOOP arg=" + std::string(25, 'a')});
   expect_split_invariant(fits, limits);
   const std::string over = "NOOP " + std::string(32 - 6, 'a') + "\r\n";
   EXPECT_EQ(drive_whole(over, limits),
@@ -167,9 +175,9 @@ TEST(SmtpReceiver, BareLfEndsCommandOnlyWhenAllowed) {
   expect_split_invariant(input);
   Limits strict;
   strict.accept_bare_lf_in_commands = false;
-  EXPECT_EQ(drive_whole(input, strict),
-            (std::vector<std::string>{"INVALID 500 5.5.2 Bare LF in command; use CRLF\\r\\n",
-                                      "RSET"}));
+  EXPECT_EQ(
+      drive_whole(input, strict),
+      (std::vector<std::string>{"INVALID 500 5.5.2 Bare LF in command; use CRLF\\r\\n", "RSET"}));
 }
 
 TEST(SmtpReceiver, ParsesWithTheTransactionContext) {
@@ -177,7 +185,8 @@ TEST(SmtpReceiver, ParsesWithTheTransactionContext) {
   CommandReceiver rx(limits);
   const std::string rcpt = "RCPT TO:<j\xC3\xBCrgen@example.de>\r\n";
   EXPECT_TRUE(std::holds_alternative<Invalid>(rx.feed(rcpt).result));
-  EXPECT_TRUE(std::holds_alternative<Command>(rx.feed(rcpt, {.smtputf8_transaction = true}).result));
+  EXPECT_TRUE(
+      std::holds_alternative<Command>(rx.feed(rcpt, {.smtputf8_transaction = true}).result));
 }
 
 TEST(SmtpReceiver, FramesSaslLinesRaw) {

@@ -12,8 +12,8 @@
 namespace taube::smtp::wire {
 
 struct Reply {
-  int code = 250;            // REQUIRES: 200..599
-  std::string enhanced;      // RFC 3463 "class.subject.detail", or empty
+  int code = 250;                  // REQUIRES: 200..599
+  std::string enhanced;            // RFC 3463 "class.subject.detail", or empty
   std::vector<std::string> lines;  // at least one line when written
 
   friend bool operator==(const Reply&, const Reply&) = default;

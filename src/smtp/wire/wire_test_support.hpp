@@ -4,12 +4,12 @@
 // transcript, so the same input can be compared across every split.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "smtp/wire/bdat.hpp"
 #include "smtp/wire/data_receiver.hpp"
@@ -22,11 +22,18 @@ inline std::string escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else if (u < 0x20 || u >= 0x7f) { out += "\\x"; out += kHex[u >> 4]; out += kHex[u & 15]; }
-    else out += c;
+    if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (u < 0x20 || u >= 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else
+      out += c;
   }
   return out;
 }
@@ -52,7 +59,8 @@ inline std::string describe(const DataOutcome& o) {
 }
 
 // Cuts `input` at the given offsets (ascending) into pieces.
-inline std::vector<std::string_view> cut(std::string_view input, const std::vector<std::size_t>& at) {
+inline std::vector<std::string_view> cut(std::string_view input,
+                                         const std::vector<std::size_t>& at) {
   std::vector<std::string_view> pieces;
   std::size_t prev = 0;
   for (std::size_t a : at) {
@@ -91,8 +99,8 @@ inline std::vector<std::string> drive(const std::vector<std::string_view>& piece
         const BdatStep step = bdat->feed(piece);
         consumed = step.consumed;
         if (step.chunk_done && bdat->last_chunk()) {
-          transcript.push_back("MESSAGE " + escape(stored) + " bytes=" +
-                               std::to_string(bdat->message_bytes()));
+          transcript.push_back("MESSAGE " + escape(stored) +
+                               " bytes=" + std::to_string(bdat->message_bytes()));
           stored.clear();
           bdat.reset();
         }
@@ -107,8 +115,8 @@ inline std::vector<std::string> drive(const std::vector<std::string_view>& piece
             if (!bdat) bdat.emplace(limits, sink);
             bdat->start_chunk(c->bdat_size, c->bdat_last);
             if (c->bdat_size == 0 && c->bdat_last) {
-              transcript.push_back("MESSAGE " + escape(stored) + " bytes=" +
-                                   std::to_string(bdat->message_bytes()));
+              transcript.push_back("MESSAGE " + escape(stored) +
+                                   " bytes=" + std::to_string(bdat->message_bytes()));
               stored.clear();
               bdat.reset();
             }
