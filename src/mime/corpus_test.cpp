@@ -297,9 +297,9 @@ const Expected kExpected[] = {
      "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 1 NIL NIL NIL "
      "NIL)((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL NIL "
-     "NIL NIL)(\"text\" \"plain\" (\"name\" \"attach.txt\") NIL NIL \"7bit\" 25 1 NIL "
+     "NIL NIL)(\"text\" \"plain\" (\"name\" \"attach.txt\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 25 1 NIL "
      "(\"inline\" (\"filename\" \"attach.txt\")) NIL NIL)(\"text\" \"plain\" (\"name\" "
-     "\"attach2.txt\") NIL NIL \"7bit\" 30 1 NIL (\"inline\" NIL) NIL NIL) \"related\" "
+     "\"attach2.txt\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 30 1 NIL (\"inline\" NIL) NIL NIL) \"related\" "
      "(\"boundary\" \"Enmime-Test-200\") NIL NIL NIL) \"alternative\" (\"boundary\" \"Enmime-Test-100\")"
      " NIL NIL NIL)"},
     {"enmime/testdata/parts/multimixed-no-closing-boundary.raw",
@@ -339,7 +339,7 @@ const Expected kExpected[] = {
     {"mail-parser/resources/eml/thirdparty/010.eml",
      "(NIL \"=?UTF-8?B?44GT44KT44Gr44Gh44Gv?=\" NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"binary\" 18 1 NIL NIL "
-     "\"ja\" NIL) \"mixed\" (\"boundary\" \"1\" \"comment\" \"\") NIL NIL NIL)"},
+     "(\"ja\") NIL) \"mixed\" (\"boundary\" \"1\" \"comment\" \"\") NIL NIL NIL)"},
     {"mail-parser/resources/eml/thirdparty/012.eml",
      "(\"Sat, 24 Mar 2007 23:00:00 +0200\" NIL ((NIL NIL \"user\" \"domain.org\")) ((NIL "
      "NIL \"user\" \"domain.org\")) ((NIL NIL \"user\" \"domain.org\")) NIL NIL NIL NIL "

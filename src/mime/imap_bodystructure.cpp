@@ -62,10 +62,9 @@ void append_language(std::string& out, const Part& p, std::string_view raw) {
       s.remove_prefix(comma + 1);
     }
   }
+  // Always the list form, as Dovecot writes it; the grammar allows both.
   if (tags.empty()) {
     out += "NIL";
-  } else if (tags.size() == 1) {
-    append_imap_string(out, tags[0]);
   } else {
     out += '(';
     for (std::size_t i = 0; i < tags.size(); ++i) {
@@ -114,8 +113,13 @@ void append_body(std::string& out, const Part& p, std::string_view raw, BodyForm
   out += ' ';
   append_imap_string(out, utf8_or_latin1(ct.subtype));
   out += ' ';
-  if (text && ct.params.empty()) {
-    out += "(\"charset\" \"us-ascii\")";
+  // RFC 2045 5.2: text without a charset is us-ascii; say so (as Dovecot does).
+  bool has_charset = false;
+  for (const Param& prm : ct.params) has_charset = has_charset || prm.name == "charset" || prm.name == "charset*";
+  if (text && !has_charset) {
+    std::vector<Param> params = ct.params;
+    params.push_back(Param{"charset", "us-ascii"});
+    append_params(out, params);
   } else {
     append_params(out, ct.params);
   }

@@ -17,7 +17,8 @@ enum class BodyForm {
 };
 
 // Appends the parenthesised body structure of `part` (normally the root).
-// Text parts without parameters report ("charset" "us-ascii"); a missing
+// Text parts without a charset parameter get ("charset" "us-ascii") appended and
+// languages are always a list (both as Dovecot writes them); a missing
 // Content-Transfer-Encoding reports "7bit"; RFC 2231 parameters are reported
 // merged but still encoded ("name*" "utf-8''%E2%82%AC"), as Dovecot does.
 void append_body_structure(std::string& out, const Part& part, std::string_view raw,

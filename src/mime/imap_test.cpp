@@ -116,7 +116,7 @@ TEST(BodyStructure, ReportsIdDescriptionMd5LocationAndInlineDisposition) {
   Part p = parse(raw);
   EXPECT_EQ(render_body_structure(p, raw, BodyForm::kBodyStructure),
             "(\"image\" \"png\" (\"name\" \"a b.png\") \"<img1@x>\" \"A \\\"quoted\\\" picture\" "
-            "\"BASE64\" 14 \"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"inline\" NIL) \"fr\" "
+            "\"BASE64\" 14 \"Q2hlY2sgSW50ZWdyaXR5IQ==\" (\"inline\" NIL) (\"fr\") "
             "\"http://example.com/a.png\")");
 }
 
