@@ -154,9 +154,10 @@ ReceiveStep Receiver::feed(std::string_view in) {
         const char last = end > pos ? in[end - 1] : (line_.empty() ? '\0' : line_.back());
         if (last == '\r') --count;
         if (line_total_ + count > limits_.max_line_bytes) {
-          if (segments_.empty() && line_.size() <= limits_.max_tag_bytes) {
-            // Enough of the line to name the tag in the reply.
-            const std::size_t n = std::min(limits_.max_tag_bytes + 1 - line_.size(), end - pos);
+          if (line_.size() <= limits_.max_line_bytes) {
+            // Hold exactly max_line_bytes + 1 octets, whatever the split, so the
+            // tag named in the reply (see refuse()) does not depend on it.
+            const std::size_t n = std::min(limits_.max_line_bytes + 1 - line_.size(), end - pos);
             line_.append(in.substr(pos, n));
             pos += n;
           }
