@@ -6,12 +6,11 @@
 // store.hpp (not cancellable: a started operation runs to completion).
 #pragma once
 
-#include "base/error.hpp"
-
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <string>
+
+#include "base/error.hpp"
 
 namespace taube::store {
 

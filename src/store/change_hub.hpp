@@ -5,14 +5,14 @@
 // callback; REQUIRES: a callback neither subscribes nor unsubscribes.
 #pragma once
 
-#include "store/store.hpp"
-
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "store/store.hpp"
 
 namespace taube::store {
 

@@ -41,7 +41,8 @@ Result<std::string> compress(std::string_view raw) {
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), raw.data(), raw.size());
-  if (ZSTD_isError(n)) return fail(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (ZSTD_isError(n))
+    return fail(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
   out.resize(n);
   return out;
 }
@@ -56,7 +57,8 @@ Result<std::string> decompress(std::string_view frame, std::size_t max_bytes) {
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_and_parameters);
   std::string out(static_cast<size_t>(size), '\0');
   size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n)) return fail(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  if (ZSTD_isError(n))
+    return fail(ErrorCode::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
   if (n != size) return fail(ErrorCode::kInternal, "zstd: size mismatch");
   return out;
 }

@@ -4,11 +4,11 @@
 // not silently decoded). Pure functions, thread-safe.
 #pragma once
 
-#include "base/error.hpp"
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "base/error.hpp"
 
 namespace taube::store {
 

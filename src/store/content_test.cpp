@@ -1,7 +1,8 @@
 #include "store/content.hpp"
-#include "store/types.hpp"
 
 #include <gtest/gtest.h>
+
+#include "store/types.hpp"
 
 namespace taube::store {
 namespace {

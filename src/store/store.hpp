@@ -13,17 +13,16 @@
 //    on corrupt data; per-operation errors are listed at each declaration.
 #pragma once
 
-#include "base/error.hpp"
-#include "store/blob_store.hpp"
-#include "store/types.hpp"
-
 #include <boost/asio/awaitable.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "base/error.hpp"
+#include "store/blob_store.hpp"
+#include "store/types.hpp"
 
 namespace taube::store {
 
@@ -63,8 +62,8 @@ class AccountStore {
 
   // IMAP APPEND; same group-commit path as Store::deliver.
   // Errors: kNotFound (mailbox: IMAP answers [TRYCREATE]), kTooLarge.
-  virtual Async<Delivered> append(MailboxId mailbox, std::string raw, MessageMeta meta,
-                                  Flags flags, UnixTime internal_date) = 0;
+  virtual Async<Delivered> append(MailboxId mailbox, std::string raw, MessageMeta meta, Flags flags,
+                                  UnixTime internal_date) = 0;
 
   // Records ordered by UID; with since_modseq only those with modseq > since
   // (RFC 7162 CHANGEDSINCE). Errors: kNotFound.

@@ -1,19 +1,25 @@
 #include "store/types.hpp"
 
-#include "base/ascii.hpp"
-
 #include <algorithm>
+
+#include "base/ascii.hpp"
 
 namespace taube::store {
 
 std::string_view to_string(SpecialUse use) {
   switch (use) {
-    case SpecialUse::kNone: return "";
-    case SpecialUse::kDrafts: return "\\Drafts";
-    case SpecialUse::kSent: return "\\Sent";
-    case SpecialUse::kTrash: return "\\Trash";
-    case SpecialUse::kJunk: return "\\Junk";
-    case SpecialUse::kArchive: return "\\Archive";
+    case SpecialUse::kNone:
+      return "";
+    case SpecialUse::kDrafts:
+      return "\\Drafts";
+    case SpecialUse::kSent:
+      return "\\Sent";
+    case SpecialUse::kTrash:
+      return "\\Trash";
+    case SpecialUse::kJunk:
+      return "\\Junk";
+    case SpecialUse::kArchive:
+      return "\\Archive";
   }
   return "";
 }
@@ -40,11 +46,10 @@ void Flags::normalize() {
     return ascii::lower(a) < ascii::lower(b);
   };
   std::sort(keywords.begin(), keywords.end(), less);
-  keywords.erase(std::unique(keywords.begin(), keywords.end(),
-                             [](const std::string& a, const std::string& b) {
-                               return ascii::iequals(a, b);
-                             }),
-                 keywords.end());
+  keywords.erase(
+      std::unique(keywords.begin(), keywords.end(),
+                  [](const std::string& a, const std::string& b) { return ascii::iequals(a, b); }),
+      keywords.end());
 }
 
 bool contains(const UidSet& set, Uid uid) {

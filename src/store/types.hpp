@@ -24,8 +24,8 @@ using DomainId = Id<struct DomainTag>;
 using AccountId = Id<struct AccountTag>;
 using MailboxId = Id<struct MailboxTag>;
 
-using Uid = std::uint32_t;          // RFC 9051 2.3.1.1: 1..2^32-1
-using ModSeq = std::uint64_t;       // RFC 7162 3.1.1: 1..2^63-1
+using Uid = std::uint32_t;     // RFC 9051 2.3.1.1: 1..2^32-1
+using ModSeq = std::uint64_t;  // RFC 7162 3.1.1: 1..2^63-1
 using UnixTime = std::chrono::sys_seconds;
 
 struct Domain {
@@ -84,8 +84,8 @@ enum SystemFlag : std::uint8_t {
 };
 
 struct Flags {
-  std::uint8_t system = 0;             // SystemFlag bits
-  std::vector<std::string> keywords;   // sorted, unique (ASCII case-insensitive)
+  std::uint8_t system = 0;            // SystemFlag bits
+  std::vector<std::string> keywords;  // sorted, unique (ASCII case-insensitive)
 
   bool has(SystemFlag f) const { return (system & f) != 0; }
   bool has_keyword(std::string_view k) const;
@@ -122,10 +122,10 @@ struct MessageRecord {
   ModSeq modseq = 0;
   Flags flags;
   UnixTime internal_date{};
-  UnixTime save_date{};        // RFC 8514
-  std::uint64_t size = 0;      // RFC822.SIZE: bytes of the raw message
-  std::string blob_hash;       // lower-case hex SHA-256 of the raw message
-  std::string email_id;        // RFC 8474 EMAILID; kept by COPY and MOVE
+  UnixTime save_date{};    // RFC 8514
+  std::uint64_t size = 0;  // RFC822.SIZE: bytes of the raw message
+  std::string blob_hash;   // lower-case hex SHA-256 of the raw message
+  std::string email_id;    // RFC 8474 EMAILID; kept by COPY and MOVE
 };
 
 // Closed UID ranges; {1, kMaxUid} is "1:*". Ranges may overlap or be unordered.
@@ -170,7 +170,7 @@ struct StoreFlagsResult {
   ModSeq highest_modseq = 0;           // after the operation
 };
 
-struct CopyResult {  // RFC 4315 COPYUID
+struct CopyResult {                // RFC 4315 COPYUID
   std::uint32_t uid_validity = 0;  // of the destination
   std::vector<Uid> source_uids;
   std::vector<Uid> destination_uids;  // same order as source_uids

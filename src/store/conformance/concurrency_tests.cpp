@@ -1,14 +1,14 @@
 // Conformance: concurrent writers, shared blobs at scale, and group commit
 // (nothing acknowledged before the durability point; a failed one fails the
 // whole batch).
-#include "store/conformance/conformance.hpp"
-#include "store/content.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "store/conformance/conformance.hpp"
+#include "store/content.hpp"
 
 namespace taube::store::conformance {
 namespace {
@@ -50,8 +50,8 @@ TEST_P(StoreConformance, UidsAndModseqsAreGapFreeUnderConcurrentWriters) {
         }
         // Flag a message of our own with a keyword nobody else uses: always a change.
         Flags keyword{0, {"k" + std::to_string(w) + "x" + std::to_string(i)}};
-        auto f = co_await s->store_flags(inbox, single_uid(uid), FlagsMode::kAdd, keyword,
-                                         std::nullopt);
+        auto f =
+            co_await s->store_flags(inbox, single_uid(uid), FlagsMode::kAdd, keyword, std::nullopt);
         if (!f || f->records.size() != 1) ++errors;
         ++flag_ops;
       }
@@ -105,7 +105,9 @@ TEST_P(StoreConformance, BlobDeliveredToAThousandRecipientsIsStoredOnceAndFreedW
   EXPECT_EQ(sync(store().blobs().erase(hash)).error().code, ErrorCode::kConflict);
 
   for (int i = 0; i + 1 < kRecipients; ++i) {
-    auto gone = sync(store().account(ids[static_cast<size_t>(i)])->expunge((*result)[static_cast<size_t>(i)]->mailbox, all_uids(), false));
+    auto gone = sync(store()
+                         .account(ids[static_cast<size_t>(i)])
+                         ->expunge((*result)[static_cast<size_t>(i)]->mailbox, all_uids(), false));
     ASSERT_TRUE(gone);
     ASSERT_EQ(gone->size(), 1u);
   }

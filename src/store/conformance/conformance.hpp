@@ -6,18 +6,18 @@
 // harness offers no SyncControl. Test-only code.
 #pragma once
 
-#include "store/store.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include "store/store.hpp"
 
 namespace taube::store::conformance {
 

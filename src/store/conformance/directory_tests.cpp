@@ -1,9 +1,9 @@
 // Conformance: domains, accounts, aliases and recipient resolution.
-#include "store/conformance/conformance.hpp"
-#include "store/content.hpp"
-
 #include <algorithm>
 #include <map>
+
+#include "store/conformance/conformance.hpp"
+#include "store/content.hpp"
 
 namespace taube::store::conformance {
 namespace {
@@ -43,8 +43,9 @@ TEST_P(StoreConformance, NewAccountHasDefaultSpecialUseMailboxesSubscribed) {
   EXPECT_EQ(names(*boxes),
             (std::vector<std::string>{"Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"}));
   const std::map<std::string, SpecialUse> expected_use{
-      {"INBOX", SpecialUse::kNone}, {"Drafts", SpecialUse::kDrafts}, {"Sent", SpecialUse::kSent},
-      {"Trash", SpecialUse::kTrash}, {"Junk", SpecialUse::kJunk}, {"Archive", SpecialUse::kArchive}};
+      {"INBOX", SpecialUse::kNone}, {"Drafts", SpecialUse::kDrafts},
+      {"Sent", SpecialUse::kSent},  {"Trash", SpecialUse::kTrash},
+      {"Junk", SpecialUse::kJunk},  {"Archive", SpecialUse::kArchive}};
   std::vector<std::uint32_t> validities;
   for (const auto& b : *boxes) {
     EXPECT_TRUE(b.subscribed) << b.name;
@@ -84,8 +85,10 @@ TEST_P(StoreConformance, RecipientsResolveToAccountAliasThenCatchAll) {
   auto bob = make_account("bob@example.org");
   auto carol = make_account("carol@example.org");
   auto dave = make_account("dave@example.org");
-  ASSERT_TRUE(sync(store().add_alias(Alias{"team@example.org", {"bob@example.org", "carol@example.org"}})));
-  ASSERT_TRUE(sync(store().add_alias(Alias{"all@example.org", {"team@example.org", "Bob@example.org", "dave@example.org"}})));
+  ASSERT_TRUE(
+      sync(store().add_alias(Alias{"team@example.org", {"bob@example.org", "carol@example.org"}})));
+  ASSERT_TRUE(sync(store().add_alias(
+      Alias{"all@example.org", {"team@example.org", "Bob@example.org", "dave@example.org"}})));
   ASSERT_TRUE(sync(store().add_alias(Alias{"outside@example.org", {"someone@remote.example"}})));
 
   EXPECT_EQ(*sync(store().resolve_recipient("BOB@Example.org")), std::vector<AccountId>{bob.id});
@@ -93,15 +96,18 @@ TEST_P(StoreConformance, RecipientsResolveToAccountAliasThenCatchAll) {
             (std::vector<AccountId>{bob.id, carol.id}));
   EXPECT_EQ(*sync(store().resolve_recipient("all@example.org")),
             (std::vector<AccountId>{bob.id, carol.id, dave.id}));
-  EXPECT_EQ(sync(store().resolve_recipient("nobody@example.org")).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(sync(store().resolve_recipient("outside@example.org")).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(sync(store().resolve_recipient("nobody@example.org")).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(sync(store().resolve_recipient("outside@example.org")).error().code,
+            ErrorCode::kNotFound);
   EXPECT_EQ(sync(store().resolve_recipient("bob@elsewhere.example")).error().code,
             ErrorCode::kPermissionDenied);
   EXPECT_EQ(sync(store().resolve_recipient("not an address")).error().code,
             ErrorCode::kInvalidArgument);
 
   ASSERT_TRUE(sync(store().add_alias(Alias{"@example.org", {"dave@example.org"}})));
-  EXPECT_EQ(*sync(store().resolve_recipient("nobody@example.org")), std::vector<AccountId>{dave.id});
+  EXPECT_EQ(*sync(store().resolve_recipient("nobody@example.org")),
+            std::vector<AccountId>{dave.id});
   EXPECT_EQ(*sync(store().resolve_recipient("bob@example.org")), std::vector<AccountId>{bob.id});
   EXPECT_EQ(sync(store().add_alias(Alias{"team@example.org", {"dave@example.org"}})).error().code,
             ErrorCode::kAlreadyExists);
@@ -115,16 +121,19 @@ TEST_P(StoreConformance, RecipientsResolveToAccountAliasThenCatchAll) {
   ASSERT_EQ(aliases->size(), 4u);
   EXPECT_EQ((*aliases)[0].source, "@example.org");
   EXPECT_EQ((*aliases)[3].source, "team@example.org");
-  EXPECT_EQ((*aliases)[3].targets, (std::vector<std::string>{"bob@example.org", "carol@example.org"}));
+  EXPECT_EQ((*aliases)[3].targets,
+            (std::vector<std::string>{"bob@example.org", "carol@example.org"}));
   ASSERT_TRUE(sync(store().delete_alias("@example.org")));
-  EXPECT_EQ(sync(store().resolve_recipient("nobody@example.org")).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(sync(store().resolve_recipient("nobody@example.org")).error().code,
+            ErrorCode::kNotFound);
   EXPECT_EQ(sync(store().delete_alias("@example.org")).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreConformance, AliasLoopsTerminate) {
   auto bob = make_account("bob@example.org");
   ASSERT_TRUE(sync(store().add_alias(Alias{"a@example.org", {"b@example.org"}})));
-  ASSERT_TRUE(sync(store().add_alias(Alias{"b@example.org", {"a@example.org", "bob@example.org"}})));
+  ASSERT_TRUE(
+      sync(store().add_alias(Alias{"b@example.org", {"a@example.org", "bob@example.org"}})));
   EXPECT_EQ(*sync(store().resolve_recipient("a@example.org")), std::vector<AccountId>{bob.id});
 }
 
@@ -135,7 +144,8 @@ TEST_P(StoreConformance, DeletingAnAccountRemovesEverythingItOwns) {
   auto own = make_message("only bob", "private");
   auto shared = make_message("both", "shared");
   ASSERT_TRUE(sync(store().deliver(make_delivery(own, {DeliveryTarget{bob.id}}))));
-  ASSERT_TRUE(sync(store().deliver(make_delivery(shared, {DeliveryTarget{bob.id}, DeliveryTarget{carol.id}}))));
+  ASSERT_TRUE(sync(
+      store().deliver(make_delivery(shared, {DeliveryTarget{bob.id}, DeliveryTarget{carol.id}}))));
   ASSERT_TRUE(sync(store().account(bob.id)->create_mailbox("Projects/2026")));
   EXPECT_EQ(*sync(store().blobs().count()), baseline + 2);
 

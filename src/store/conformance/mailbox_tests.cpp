@@ -1,8 +1,8 @@
 // Conformance: delivery, mailboxes, flags, expunge, copy/move, search, changes.
+#include <atomic>
+
 #include "store/conformance/conformance.hpp"
 #include "store/content.hpp"
-
-#include <atomic>
 
 namespace taube::store::conformance {
 namespace {
@@ -75,12 +75,14 @@ TEST_P(StoreConformance, AccountHandleIsConfinedToItsAccount) {
   EXPECT_EQ(sync(bob_store->list_messages(carol_inbox)).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(sync(bob_store->read_raw(carol_inbox, 1)).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(sync(bob_store->get_mailbox(carol_inbox)).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(sync(bob_store->expunge(carol_inbox, all_uids(), false)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(sync(bob_store->expunge(carol_inbox, all_uids(), false)).error().code,
+            ErrorCode::kNotFound);
   auto m = make_message("x", "y");
   EXPECT_EQ(sync(bob_store->append(carol_inbox, m.raw, m.meta, {}, UnixTime{})).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(sync(bob_store->copy(carol_inbox, all_uids(), mailbox_id(bob.id, "INBOX"))).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      sync(bob_store->copy(carol_inbox, all_uids(), mailbox_id(bob.id, "INBOX"))).error().code,
+      ErrorCode::kNotFound);
 }
 
 TEST_P(StoreConformance, MailboxesAreCreatedRenamedAndDeleted) {
@@ -143,7 +145,8 @@ TEST_P(StoreConformance, SubscriptionsMayNameMissingMailboxes) {
   ASSERT_TRUE(sync(s->unsubscribe("Junk")));
   EXPECT_EQ(sync(s->unsubscribe("Junk")).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(*sync(s->list_subscriptions()),
-            (std::vector<std::string>{"Archive", "Drafts", "INBOX", "Sent", "Shared/Elsewhere", "Trash"}));
+            (std::vector<std::string>{"Archive", "Drafts", "INBOX", "Sent", "Shared/Elsewhere",
+                                      "Trash"}));
   EXPECT_FALSE(sync(s->get_mailbox("Junk"))->subscribed);
 }
 
@@ -155,7 +158,8 @@ TEST_P(StoreConformance, StoreFlagsHonoursUnchangedSince) {
   auto m2 = append(bob.id, inbox, "two");
   auto m3 = append(bob.id, inbox, "three");
 
-  auto r = sync(s->store_flags(inbox, {{1, 2}}, FlagsMode::kAdd, Flags{kSeen, {"Work"}}, std::nullopt));
+  auto r =
+      sync(s->store_flags(inbox, {{1, 2}}, FlagsMode::kAdd, Flags{kSeen, {"Work"}}, std::nullopt));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->records.size(), 2u);
   ModSeq after_seen = r->highest_modseq;
@@ -172,14 +176,17 @@ TEST_P(StoreConformance, StoreFlagsHonoursUnchangedSince) {
   EXPECT_EQ(c->records[0].flags.system, kFlagged);
 
   // A store that changes nothing does not bump the modseq.
-  auto same = sync(s->store_flags(inbox, single_uid(3), FlagsMode::kAdd, Flags{kFlagged, {}}, std::nullopt));
+  auto same = sync(
+      s->store_flags(inbox, single_uid(3), FlagsMode::kAdd, Flags{kFlagged, {}}, std::nullopt));
   ASSERT_TRUE(same);
   EXPECT_EQ(same->highest_modseq, c->highest_modseq);
 
-  auto rep = sync(s->store_flags(inbox, all_uids(), FlagsMode::kReplace, Flags{kAnswered, {"$label1"}}, std::nullopt));
+  auto rep = sync(s->store_flags(inbox, all_uids(), FlagsMode::kReplace,
+                                 Flags{kAnswered, {"$label1"}}, std::nullopt));
   ASSERT_TRUE(rep);
   EXPECT_EQ(rep->records.size(), 3u);
-  auto rem = sync(s->store_flags(inbox, all_uids(), FlagsMode::kRemove, Flags{0, {"$LABEL1"}}, std::nullopt));
+  auto rem = sync(
+      s->store_flags(inbox, all_uids(), FlagsMode::kRemove, Flags{0, {"$LABEL1"}}, std::nullopt));
   ASSERT_TRUE(rem);
   for (const auto& rec : rem->records) EXPECT_EQ(rec.flags, (Flags{kAnswered, {}}));
 
@@ -199,7 +206,8 @@ TEST_P(StoreConformance, ExpungeLogsVanishedUidsWithTheirModseq) {
   auto inbox = mailbox_id(bob.id, "INBOX");
   for (int i = 0; i < 5; ++i) append(bob.id, inbox, "m" + std::to_string(i));
   auto before = sync(s->get_mailbox(inbox))->highest_modseq;
-  ASSERT_TRUE(sync(s->store_flags(inbox, {{2, 2}, {4, 5}}, FlagsMode::kAdd, Flags{kDeleted, {}}, std::nullopt)));
+  ASSERT_TRUE(sync(
+      s->store_flags(inbox, {{2, 2}, {4, 5}}, FlagsMode::kAdd, Flags{kDeleted, {}}, std::nullopt)));
   EXPECT_EQ(sync(s->get_mailbox(inbox))->counts.deleted, 3u);
   auto flagged = sync(s->get_mailbox(inbox))->highest_modseq;
   auto gone = sync(s->expunge(inbox, {{1, 4}}));  // only \Deleted within 1:4
@@ -225,7 +233,8 @@ TEST_P(StoreConformance, CopyAndMoveReportUidMappingAndMoveIsAtomic) {
   auto archive = mailbox_id(bob.id, "Archive");
   auto baseline = *sync(store().blobs().count());
   append(bob.id, archive, "already there");
-  for (int i = 0; i < 4; ++i) append(bob.id, inbox, "m" + std::to_string(i), "body", Flags{kSeen, {"K"}});
+  for (int i = 0; i < 4; ++i)
+    append(bob.id, inbox, "m" + std::to_string(i), "body", Flags{kSeen, {"K"}});
   auto inbox_records = *sync(s->list_messages(inbox));
 
   auto copied = sync(s->copy(inbox, {{2, 3}}, archive));
@@ -268,7 +277,7 @@ TEST_P(StoreConformance, FullTextSearchFindsBodyAndHeaderWordsInOneMailbox) {
   EXPECT_EQ(*sync(s->search_text(inbox, "grüße")), std::vector<Uid>{3});
   EXPECT_EQ(*sync(s->search_text(inbox, "budget")), std::vector<Uid>{2});  // subject header
   EXPECT_EQ(*sync(s->search_text(inbox, "pige")), std::vector<Uid>{2});    // prefix
-  EXPECT_EQ(sync(s->search_text(inbox, "loft pigeon"))->size(), 0u);      // phrase order
+  EXPECT_EQ(sync(s->search_text(inbox, "loft pigeon"))->size(), 0u);       // phrase order
   // Client text is never FTS syntax.
   EXPECT_TRUE(sync(s->search_text(inbox, "\" OR * NEAR( x")));
   EXPECT_TRUE(sync(s->search_text(inbox, "subject:budget")));
@@ -281,8 +290,9 @@ TEST_P(StoreConformance, HeaderSearchMatchesUnfoldedFieldsCaseInsensitively) {
   auto inbox = mailbox_id(bob.id, "INBOX");
   append(bob.id, inbox, "Hello World");
   auto m = make_message("ignored", "body");
-  m.meta.headers = "From: Carol <carol@example.net>\r\nSubject: a folded\r\n  Subject Line\r\n"
-                   "X-Ticket: #4711\r\n";
+  m.meta.headers =
+      "From: Carol <carol@example.net>\r\nSubject: a folded\r\n  Subject Line\r\n"
+      "X-Ticket: #4711\r\n";
   ASSERT_TRUE(sync(s->append(inbox, m.raw, m.meta, {}, UnixTime{})));
   EXPECT_EQ(*sync(s->header_search(inbox, "subject", "HELLO")), std::vector<Uid>{1});
   EXPECT_EQ(*sync(s->header_search(inbox, "Subject", "folded subject")), std::vector<Uid>{2});

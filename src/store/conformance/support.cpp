@@ -1,12 +1,11 @@
-#include "store/conformance/conformance.hpp"
-
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-
-#include <atomic>
 #include <exception>
 #include <mutex>
+
+#include "store/conformance/conformance.hpp"
 
 namespace taube::store::conformance {
 
@@ -63,9 +62,10 @@ TestMessage make_message(const std::string& subject, const std::string& body,
                         "\r\nMessage-ID: " + id + "\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n";
   TestMessage m;
   m.raw = headers + "\r\n" + body + "\r\n";
-  m.meta.envelope = "(\"Thu, 26 Nov 2026 10:00:00 +0000\" \"" + subject + "\" NIL NIL NIL NIL NIL NIL NIL \"" + id + "\")";
-  m.meta.body_structure = "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" " +
-                          std::to_string(body.size() + 2) + " 1)";
+  m.meta.envelope = "(\"Thu, 26 Nov 2026 10:00:00 +0000\" \"" + subject +
+                    "\" NIL NIL NIL NIL NIL NIL NIL \"" + id + "\")";
+  m.meta.body_structure =
+      "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" " + std::to_string(body.size() + 2) + " 1)";
   m.meta.body = m.meta.body_structure;
   m.meta.subject = subject;
   m.meta.from = from;

@@ -7,12 +7,16 @@ namespace taube::store::sqlite {
 Error DbError::to_error() const {
   switch (code_ & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Error{ErrorCode::kBusy, what()};
-    case SQLITE_CONSTRAINT: return Error{ErrorCode::kConflict, what()};
+    case SQLITE_LOCKED:
+      return Error{ErrorCode::kBusy, what()};
+    case SQLITE_CONSTRAINT:
+      return Error{ErrorCode::kConflict, what()};
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-    case SQLITE_MISMATCH: return Error{ErrorCode::kInternal, what()};
-    default: return Error{ErrorCode::kUnavailable, what()};
+    case SQLITE_MISMATCH:
+      return Error{ErrorCode::kInternal, what()};
+    default:
+      return Error{ErrorCode::kUnavailable, what()};
   }
 }
 

@@ -5,8 +5,6 @@
 // the public interface.
 #pragma once
 
-#include "base/error.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "base/error.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

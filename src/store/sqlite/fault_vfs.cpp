@@ -27,7 +27,9 @@ sqlite3_file* real(sqlite3_file* f) { return reinterpret_cast<ShimFile*>(f)->rea
 const sqlite3_io_methods* m(sqlite3_file* f) { return real(f)->pMethods; }
 
 int x_close(sqlite3_file* f) { return m(f)->xClose(real(f)); }
-int x_read(sqlite3_file* f, void* b, int n, sqlite3_int64 o) { return m(f)->xRead(real(f), b, n, o); }
+int x_read(sqlite3_file* f, void* b, int n, sqlite3_int64 o) {
+  return m(f)->xRead(real(f), b, n, o);
+}
 int x_write(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
   return m(f)->xWrite(real(f), b, n, o);
 }
@@ -62,10 +64,25 @@ int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
 }
 
 const sqlite3_io_methods kIo = {
-    3,          x_close,         x_read,         x_write,        x_truncate,
-    x_sync,     x_file_size,     x_lock,         x_unlock,       x_check_reserved,
-    x_file_control, x_sector_size, x_device_chars, x_shm_map,    x_shm_lock,
-    x_shm_barrier, x_shm_unmap,  x_fetch,        x_unfetch,
+    3,
+    x_close,
+    x_read,
+    x_write,
+    x_truncate,
+    x_sync,
+    x_file_size,
+    x_lock,
+    x_unlock,
+    x_check_reserved,
+    x_file_control,
+    x_sector_size,
+    x_device_chars,
+    x_shm_map,
+    x_shm_lock,
+    x_shm_barrier,
+    x_shm_unmap,
+    x_fetch,
+    x_unfetch,
 };
 
 FaultVfs::Impl* impl(sqlite3_vfs* vfs) { return static_cast<FaultVfs::Impl*>(vfs->pAppData); }

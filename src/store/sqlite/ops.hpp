@@ -5,13 +5,13 @@
 // and let DbError propagate to the job runner. No Asio here (cheap to compile).
 #pragma once
 
-#include "store/sqlite/db.hpp"
-#include "store/store.hpp"
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
 
 namespace taube::store::sqlite::ops {
 
@@ -48,8 +48,8 @@ Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const D
 Result<std::vector<Mailbox>> list_mailboxes(Db& db, AccountId account);
 Result<Mailbox> get_mailbox(Db& db, AccountId account, const std::string& name);
 Result<Mailbox> get_mailbox(Db& db, AccountId account, MailboxId id);
-Result<Mailbox> create_mailbox(Db& db, Changes& changes, AccountId account,
-                               const std::string& name, SpecialUse use);
+Result<Mailbox> create_mailbox(Db& db, Changes& changes, AccountId account, const std::string& name,
+                               SpecialUse use);
 Result<void> delete_mailbox(Db& db, Changes& changes, AccountId account, const std::string& name);
 Result<void> rename_mailbox(Db& db, Changes& changes, AccountId account, const std::string& from,
                             const std::string& to);
@@ -62,13 +62,12 @@ Result<std::vector<std::pair<Uid, MessageMeta>>> read_meta(Db& db, AccountId acc
                                                            MailboxId mailbox, const UidSet& uids);
 // The stored (compressed) frame of one message.
 Result<std::string> read_frame(Db& db, AccountId account, MailboxId mailbox, Uid uid);
-Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account,
-                                     MailboxId mailbox, const UidSet& uids, FlagsMode mode,
-                                     const Flags& flags, std::optional<ModSeq> unchanged_since);
+Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account, MailboxId mailbox,
+                                     const UidSet& uids, FlagsMode mode, const Flags& flags,
+                                     std::optional<ModSeq> unchanged_since);
 Result<std::vector<Uid>> expunge(Db& db, Changes& changes, AccountId account, MailboxId mailbox,
                                  const UidSet& uids, bool only_deleted);
-Result<std::vector<Uid>> expunged_since(Db& db, AccountId account, MailboxId mailbox,
-                                        ModSeq since);
+Result<std::vector<Uid>> expunged_since(Db& db, AccountId account, MailboxId mailbox, ModSeq since);
 Result<CopyResult> copy(Db& db, Changes& changes, AccountId account, MailboxId from,
                         const UidSet& uids, MailboxId to, bool move);
 Result<std::vector<Uid>> search_text(Db& db, AccountId account, MailboxId mailbox,

@@ -1,8 +1,8 @@
-#include "base/ascii.hpp"
-#include "store/sqlite/ops.hpp"
-
 #include <algorithm>
 #include <set>
+
+#include "base/ascii.hpp"
+#include "store/sqlite/ops.hpp"
 
 namespace taube::store::sqlite::ops {
 namespace {
@@ -14,9 +14,9 @@ struct DefaultMailbox {
   SpecialUse use;
 };
 constexpr DefaultMailbox kDefaultMailboxes[] = {
-    {"INBOX", SpecialUse::kNone},  {"Drafts", SpecialUse::kDrafts},
-    {"Sent", SpecialUse::kSent},   {"Trash", SpecialUse::kTrash},
-    {"Junk", SpecialUse::kJunk},   {"Archive", SpecialUse::kArchive},
+    {"INBOX", SpecialUse::kNone}, {"Drafts", SpecialUse::kDrafts},
+    {"Sent", SpecialUse::kSent},  {"Trash", SpecialUse::kTrash},
+    {"Junk", SpecialUse::kJunk},  {"Archive", SpecialUse::kArchive},
 };
 
 constexpr std::string_view kAccountSelect =
@@ -81,7 +81,9 @@ void resolve(Db& db, const AddressParts& addr, std::int64_t domain, int depth,
 
 }  // namespace
 
-UnixTime now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+UnixTime now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
 Result<Domain> add_domain(Db& db, const std::string& name) {
   std::string lower = ascii::lower(name);
@@ -153,10 +155,11 @@ Result<Account> get_account(Db& db, AccountId id) {
 
 Result<std::vector<Account>> list_accounts(Db& db, const std::optional<std::string>& domain) {
   std::vector<Account> out;
-  auto s = domain ? db.query(std::string(kAccountSelect) +
-                                 "WHERE d.name = ? ORDER BY d.name, a.local_part",
-                             *domain)
-                  : db.query(std::string(kAccountSelect) + "ORDER BY d.name, a.local_part");
+  auto s =
+      domain
+          ? db.query(std::string(kAccountSelect) + "WHERE d.name = ? ORDER BY d.name, a.local_part",
+                     *domain)
+          : db.query(std::string(kAccountSelect) + "ORDER BY d.name, a.local_part");
   while (s.step()) out.push_back(account_from(s));
   return out;
 }

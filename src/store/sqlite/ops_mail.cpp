@@ -1,9 +1,9 @@
-#include "base/ascii.hpp"
-#include "store/sqlite/ops.hpp"
-
 #include <sqlite3.h>
 
 #include <algorithm>
+
+#include "base/ascii.hpp"
+#include "store/sqlite/ops.hpp"
 
 namespace taube::store::sqlite::ops {
 namespace {
@@ -51,8 +51,8 @@ std::optional<MailboxRow> mailbox_row(Db& db, AccountId account, MailboxId id) {
 }
 
 std::optional<std::int64_t> mailbox_id_by_name(Db& db, AccountId account, std::string_view name) {
-  auto s = db.query("SELECT id FROM mailboxes WHERE account_id = ? AND name = ?", account.value,
-                    name);
+  auto s =
+      db.query("SELECT id FROM mailboxes WHERE account_id = ? AND name = ?", account.value, name);
   if (!s.step()) return std::nullopt;
   return s.i64(0);
 }
@@ -147,9 +147,9 @@ std::vector<Row> select_rows(Db& db, std::int64_t mailbox, const UidSet& uids) {
   return out;
 }
 
-Delivered insert_message(Db& db, std::int64_t mailbox, std::int64_t content_id,
-                         const Flags& flags, UnixTime internal_date, std::uint64_t size,
-                         const std::string* email_id, std::optional<ModSeq> modseq) {
+Delivered insert_message(Db& db, std::int64_t mailbox, std::int64_t content_id, const Flags& flags,
+                         UnixTime internal_date, std::uint64_t size, const std::string* email_id,
+                         std::optional<ModSeq> modseq) {
   Delivered d;
   d.mailbox = MailboxId{mailbox};
   {
@@ -170,16 +170,18 @@ Delivered insert_message(Db& db, std::int64_t mailbox, std::int64_t content_id,
   auto save = now().time_since_epoch().count();
   auto date = internal_date.time_since_epoch().count();
   if (email_id) {
-    db.run("INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, "
-           "save_date, size, content_id, email_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-           mailbox, d.uid, d.modseq, int{flags.system}, join_keywords(flags.keywords), date, save,
-           size, content_id, *email_id);
+    db.run(
+        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, "
+        "save_date, size, content_id, email_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        mailbox, d.uid, d.modseq, int{flags.system}, join_keywords(flags.keywords), date, save,
+        size, content_id, *email_id);
   } else {
-    db.run("INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, "
-           "save_date, size, content_id, email_id) "
-           "VALUES (?,?,?,?,?,?,?,?,?, 'M' || lower(hex(randomblob(8))))",
-           mailbox, d.uid, d.modseq, int{flags.system}, join_keywords(flags.keywords), date, save,
-           size, content_id);
+    db.run(
+        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, "
+        "save_date, size, content_id, email_id) "
+        "VALUES (?,?,?,?,?,?,?,?,?, 'M' || lower(hex(randomblob(8))))",
+        mailbox, d.uid, d.modseq, int{flags.system}, join_keywords(flags.keywords), date, save,
+        size, content_id);
   }
   return d;
 }
@@ -197,12 +199,12 @@ std::int64_t ensure_content(Db& db, const PreparedBlob& blob, const MessageMeta&
   ensure_blob(db, blob);
   std::optional<std::int64_t> sent;
   if (m.sent_date) sent = m.sent_date->time_since_epoch().count();
-  db.run("INSERT INTO contents(hash, size, envelope, body_structure, body, subject, from_addr, "
-         "to_addr, cc_addr, bcc_addr, sent_date, message_id, in_reply_to, references_hdr, "
-         "headers, preview, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-         blob.hash, blob.size, m.envelope, m.body_structure, m.body, m.subject, m.from, m.to, m.cc,
-         m.bcc, sent, m.message_id, m.in_reply_to, m.references, m.headers, m.preview,
-         m.search_text);
+  db.run(
+      "INSERT INTO contents(hash, size, envelope, body_structure, body, subject, from_addr, "
+      "to_addr, cc_addr, bcc_addr, sent_date, message_id, in_reply_to, references_hdr, "
+      "headers, preview, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      blob.hash, blob.size, m.envelope, m.body_structure, m.body, m.subject, m.from, m.to, m.cc,
+      m.bcc, sent, m.message_id, m.in_reply_to, m.references, m.headers, m.preview, m.search_text);
   return db.last_insert_rowid();
 }
 
@@ -316,22 +318,25 @@ Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const D
 
 Result<std::vector<Mailbox>> list_mailboxes(Db& db, AccountId account) {
   std::vector<Mailbox> out;
-  auto s = db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? GROUP BY b.id ORDER BY b.name",
-                    account.value);
+  auto s =
+      db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? GROUP BY b.id ORDER BY b.name",
+               account.value);
   while (s.step()) out.push_back(mailbox_from(s));
   return out;
 }
 
 Result<Mailbox> get_mailbox(Db& db, AccountId account, const std::string& name) {
-  auto s = db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? AND b.name = ? GROUP BY b.id",
-                    account.value, normalize_mailbox_name(name));
+  auto s =
+      db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? AND b.name = ? GROUP BY b.id",
+               account.value, normalize_mailbox_name(name));
   if (!s.step()) return fail(ErrorCode::kNotFound, "no such mailbox");
   return mailbox_from(s);
 }
 
 Result<Mailbox> get_mailbox(Db& db, AccountId account, MailboxId id) {
-  auto s = db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? AND b.id = ? GROUP BY b.id",
-                    account.value, id.value);
+  auto s =
+      db.query(std::string(kMailboxSelect) + "WHERE b.account_id = ? AND b.id = ? GROUP BY b.id",
+               account.value, id.value);
   if (!s.step()) return fail(ErrorCode::kNotFound, "no such mailbox");
   return mailbox_from(s);
 }
@@ -344,7 +349,8 @@ Result<Mailbox> create_mailbox(Db& db, Changes& changes, AccountId account,
     auto s = db.query("SELECT 1 FROM accounts WHERE id = ?", account.value);
     if (!s.step()) return fail(ErrorCode::kNotFound, "no such account");
   }
-  if (mailbox_id_by_name(db, account, name)) return fail(ErrorCode::kAlreadyExists, "mailbox exists");
+  if (mailbox_id_by_name(db, account, name))
+    return fail(ErrorCode::kAlreadyExists, "mailbox exists");
   create_superiors(db, changes, account, name);
   auto id = create_one(db, account, name, use);
   note_change(db, changes, account, id);
@@ -361,8 +367,8 @@ Result<void> delete_mailbox(Db& db, Changes& changes, AccountId account, const s
   return {};
 }
 
-Result<void> rename_mailbox(Db& db, Changes& changes, AccountId account, const std::string& raw_from,
-                            const std::string& raw_to) {
+Result<void> rename_mailbox(Db& db, Changes& changes, AccountId account,
+                            const std::string& raw_from, const std::string& raw_to) {
   std::string from = normalize_mailbox_name(raw_from);
   std::string to = normalize_mailbox_name(raw_to);
   if (!is_valid_mailbox_name(to) || to == kInbox)
@@ -386,7 +392,8 @@ Result<void> rename_mailbox(Db& db, Changes& changes, AccountId account, const s
   std::vector<std::pair<std::int64_t, std::string>> moves;
   {
     auto s = db.query(
-        "SELECT id, name FROM mailboxes WHERE account_id = ? AND (name = ? OR substr(name, 1, ?) = ?)",
+        "SELECT id, name FROM mailboxes WHERE account_id = ? AND (name = ? OR substr(name, 1, ?) = "
+        "?)",
         account.value, from, static_cast<std::int64_t>(from.size() + 1), from + "/");
     while (s.step()) moves.emplace_back(s.i64(0), s.text(1));
   }
@@ -422,8 +429,8 @@ Result<void> unsubscribe(Db& db, AccountId account, const std::string& name) {
 
 Result<std::vector<std::string>> list_subscriptions(Db& db, AccountId account) {
   std::vector<std::string> out;
-  auto s = db.query("SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name",
-                    account.value);
+  auto s =
+      db.query("SELECT name FROM subscriptions WHERE account_id = ? ORDER BY name", account.value);
   while (s.step()) out.push_back(s.text(0));
   return out;
 }
@@ -448,7 +455,8 @@ Result<std::vector<std::pair<Uid, MessageMeta>>> read_meta(Db& db, AccountId acc
     auto s = db.query(
         "SELECT m.uid, c.envelope, c.body_structure, c.body, c.subject, c.from_addr, c.to_addr, "
         "c.cc_addr, c.bcc_addr, c.sent_date, c.message_id, c.in_reply_to, c.references_hdr, "
-        "c.headers, c.preview, c.search_text FROM messages m JOIN contents c ON c.id = m.content_id "
+        "c.headers, c.preview, c.search_text FROM messages m JOIN contents c ON c.id = "
+        "m.content_id "
         "WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid",
         mailbox.value, r.first, r.last);
     while (s.step()) {
@@ -484,9 +492,9 @@ Result<std::string> read_frame(Db& db, AccountId account, MailboxId mailbox, Uid
   return s.blob(0);
 }
 
-Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account,
-                                     MailboxId mailbox, const UidSet& uids, FlagsMode mode,
-                                     const Flags& flags, std::optional<ModSeq> unchanged_since) {
+Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account, MailboxId mailbox,
+                                     const UidSet& uids, FlagsMode mode, const Flags& flags,
+                                     std::optional<ModSeq> unchanged_since) {
   if (!valid_keywords(flags)) return fail(ErrorCode::kInvalidArgument, "bad keyword");
   auto mb = mailbox_row(db, account, mailbox);
   if (!mb) return fail(ErrorCode::kNotFound, "no such mailbox");
@@ -500,9 +508,15 @@ Result<StoreFlagsResult> store_flags(Db& db, Changes& changes, AccountId account
     }
     Flags next = rec.flags;
     switch (mode) {
-      case FlagsMode::kAdd: next.add(flags); break;
-      case FlagsMode::kRemove: next.remove(flags); break;
-      case FlagsMode::kReplace: next = flags; break;
+      case FlagsMode::kAdd:
+        next.add(flags);
+        break;
+      case FlagsMode::kRemove:
+        next.remove(flags);
+        break;
+      case FlagsMode::kReplace:
+        next = flags;
+        break;
     }
     next.normalize();
     if (next != rec.flags) {
@@ -524,8 +538,7 @@ Result<std::vector<Uid>> expunge(Db& db, Changes& changes, AccountId account, Ma
   auto mb = mailbox_row(db, account, mailbox);
   if (!mb) return fail(ErrorCode::kNotFound, "no such mailbox");
   auto rows = select_rows(db, mb->id, uids);
-  if (only_deleted)
-    std::erase_if(rows, [](const Row& r) { return !r.record.flags.has(kDeleted); });
+  if (only_deleted) std::erase_if(rows, [](const Row& r) { return !r.record.flags.has(kDeleted); });
   std::vector<Uid> out;
   if (rows.empty()) return out;
   expunge_rows(db, mb->id, bump_modseq(db, mb->id), rows);

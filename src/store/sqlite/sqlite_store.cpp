@@ -2,25 +2,24 @@
 // translation unit of the engine that includes Asio.
 #include "store/sqlite/sqlite_store.hpp"
 
-#include "store/change_hub.hpp"
-#include "store/content.hpp"
-#include "store/sqlite/db.hpp"
-#include "store/sqlite/fault_vfs.hpp"
-#include "store/sqlite/ops.hpp"
-#include "store/sqlite/schema.hpp"
-
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <type_traits>
+
+#include "store/change_hub.hpp"
+#include "store/content.hpp"
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/fault_vfs.hpp"
+#include "store/sqlite/ops.hpp"
+#include "store/sqlite/schema.hpp"
 
 namespace taube::store::sqlite {
 namespace {
@@ -63,16 +62,17 @@ class JobImpl final : public Job {
   void fail(const Error& e) override { result_.emplace(boost::system::in_place_error, e); }
 
   void complete() override {
-    if (!result_) result_.emplace(boost::system::in_place_error, Error{ErrorCode::kInternal, "not run"});
+    if (!result_)
+      result_.emplace(boost::system::in_place_error, Error{ErrorCode::kInternal, "not run"});
     asio::post(work_, [h = std::move(handler_), r = std::move(*result_)]() mutable {
       std::move(h)(std::move(r));
     });
   }
 
  private:
-  using Executor = std::decay_t<decltype(asio::prefer(
-      asio::get_associated_executor(std::declval<Handler&>()),
-      asio::execution::outstanding_work.tracked))>;
+  using Executor =
+      std::decay_t<decltype(asio::prefer(asio::get_associated_executor(std::declval<Handler&>()),
+                                         asio::execution::outstanding_work.tracked))>;
   F fn_;
   Handler handler_;
   Executor work_;
@@ -110,8 +110,8 @@ class Engine {
     using R = std::invoke_result_t<F&, Db&, Changes&>;
     return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
         [this](auto handler, F f) {
-          auto job = std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f),
-                                                                        std::move(handler));
+          auto job =
+              std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
           {
             std::lock_guard lock(write_mu_);
             write_queue_.push_back(std::move(job));
@@ -126,8 +126,8 @@ class Engine {
     using R = std::invoke_result_t<F&, Db&, Changes&>;
     return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
         [this](auto handler, F f) {
-          auto job = std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f),
-                                                                        std::move(handler));
+          auto job =
+              std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
           {
             std::lock_guard lock(read_mu_);
             read_queue_.push_back(std::move(job));
@@ -278,7 +278,8 @@ class SqliteBlobStore final : public BlobStore {
   Async<std::string> put(std::string raw) override {
     auto blob = prepare_blob(raw, engine_.options().max_message_bytes);
     if (!blob) co_return blob.error();
-    auto op = engine_.write([b = std::move(*blob)](Db& db, Changes&) { return ops::put_blob(db, b); });
+    auto op =
+        engine_.write([b = std::move(*blob)](Db& db, Changes&) { return ops::put_blob(db, b); });
     co_return co_await std::move(op);
   }
   Async<std::string> get(std::string hash) override {
@@ -290,8 +291,7 @@ class SqliteBlobStore final : public BlobStore {
     });
   }
   Async<void> erase(std::string hash) override {
-    return engine_.write(
-        [hash](Db& db, Changes&) { return ops::erase_blob(db, hash); });
+    return engine_.write([hash](Db& db, Changes&) { return ops::erase_blob(db, hash); });
   }
   Async<std::uint64_t> count() override {
     return engine_.read([](Db& db, Changes&) { return ops::count_blobs(db); });
@@ -310,8 +310,7 @@ class SqliteAccountStore final : public AccountStore {
     return e_.read([a = a_](Db& db, Changes&) { return ops::list_mailboxes(db, a); });
   }
   Async<Mailbox> get_mailbox(std::string name) override {
-    return e_.read(
-        [a = a_, name](Db& db, Changes&) { return ops::get_mailbox(db, a, name); });
+    return e_.read([a = a_, name](Db& db, Changes&) { return ops::get_mailbox(db, a, name); });
   }
   Async<Mailbox> get_mailbox(MailboxId id) override {
     return e_.read([a = a_, id](Db& db, Changes&) { return ops::get_mailbox(db, a, id); });
@@ -331,20 +330,19 @@ class SqliteAccountStore final : public AccountStore {
     });
   }
   Async<void> subscribe(std::string name) override {
-    return e_.write(
-        [a = a_, name](Db& db, Changes&) { return ops::subscribe(db, a, name); });
+    return e_.write([a = a_, name](Db& db, Changes&) { return ops::subscribe(db, a, name); });
   }
   Async<void> unsubscribe(std::string name) override {
-    return e_.write(
-        [a = a_, name](Db& db, Changes&) { return ops::unsubscribe(db, a, name); });
+    return e_.write([a = a_, name](Db& db, Changes&) { return ops::unsubscribe(db, a, name); });
   }
   Async<std::vector<std::string>> list_subscriptions() override {
-    return e_.read(
-        [a = a_](Db& db, Changes&) { return ops::list_subscriptions(db, a); });
+    return e_.read([a = a_](Db& db, Changes&) { return ops::list_subscriptions(db, a); });
   }
   Async<Delivered> append(MailboxId mailbox, std::string raw, MessageMeta meta, Flags flags,
                           UnixTime internal_date) override {
-    Delivery d{std::move(raw), std::move(meta), internal_date,
+    Delivery d{std::move(raw),
+               std::move(meta),
+               internal_date,
                {DeliveryTarget{a_, std::string(), mailbox, std::move(flags)}}};
     auto op = deliver_on(e_, std::move(d));
     auto r = co_await std::move(op);
@@ -358,9 +356,8 @@ class SqliteAccountStore final : public AccountStore {
   }
   Async<std::vector<std::pair<Uid, MessageMeta>>> read_meta(MailboxId mailbox,
                                                             UidSet uids) override {
-    return e_.read([a = a_, mailbox, uids](Db& db, Changes&) {
-      return ops::read_meta(db, a, mailbox, uids);
-    });
+    return e_.read(
+        [a = a_, mailbox, uids](Db& db, Changes&) { return ops::read_meta(db, a, mailbox, uids); });
   }
   Async<std::string> read_raw(MailboxId mailbox, Uid uid) override {
     auto max = e_.options().max_message_bytes;
@@ -372,10 +369,9 @@ class SqliteAccountStore final : public AccountStore {
   }
   Async<StoreFlagsResult> store_flags(MailboxId mailbox, UidSet uids, FlagsMode mode, Flags flags,
                                       std::optional<ModSeq> unchanged_since) override {
-    return e_.write(
-        [a = a_, mailbox, uids, mode, flags, unchanged_since](Db& db, Changes& ch) {
-          return ops::store_flags(db, ch, a, mailbox, uids, mode, flags, unchanged_since);
-        });
+    return e_.write([a = a_, mailbox, uids, mode, flags, unchanged_since](Db& db, Changes& ch) {
+      return ops::store_flags(db, ch, a, mailbox, uids, mode, flags, unchanged_since);
+    });
   }
   Async<std::vector<Uid>> expunge(MailboxId mailbox, UidSet uids, bool only_deleted) override {
     return e_.write([a = a_, mailbox, uids, only_deleted](Db& db, Changes& ch) {
@@ -428,8 +424,7 @@ class SqliteStore final : public Store {
     return e_.write([name](Db& db, Changes&) { return ops::delete_domain(db, name); });
   }
   Async<bool> is_local_domain(std::string name) override {
-    return e_.read(
-        [name](Db& db, Changes&) { return ops::is_local_domain(db, name); });
+    return e_.read([name](Db& db, Changes&) { return ops::is_local_domain(db, name); });
   }
   Async<Account> create_account(std::string address, std::string password_hash) override {
     return e_.write([address, password_hash](Db& db, Changes& ch) {
@@ -437,19 +432,16 @@ class SqliteStore final : public Store {
     });
   }
   Async<Account> find_account(std::string address) override {
-    return e_.read(
-        [address](Db& db, Changes&) { return ops::find_account(db, address); });
+    return e_.read([address](Db& db, Changes&) { return ops::find_account(db, address); });
   }
   Async<Account> get_account(AccountId id) override {
     return e_.read([id](Db& db, Changes&) { return ops::get_account(db, id); });
   }
   Async<std::vector<Account>> list_accounts(std::optional<std::string> domain) override {
-    return e_.read(
-        [domain](Db& db, Changes&) { return ops::list_accounts(db, domain); });
+    return e_.read([domain](Db& db, Changes&) { return ops::list_accounts(db, domain); });
   }
   Async<void> delete_account(AccountId id) override {
-    return e_.write(
-        [id](Db& db, Changes& ch) { return ops::delete_account(db, ch, id); });
+    return e_.write([id](Db& db, Changes& ch) { return ops::delete_account(db, ch, id); });
   }
   Async<void> set_password_hash(AccountId id, std::string password_hash) override {
     return e_.write([id, password_hash](Db& db, Changes&) {
@@ -460,16 +452,13 @@ class SqliteStore final : public Store {
     return e_.write([alias](Db& db, Changes&) { return ops::add_alias(db, alias); });
   }
   Async<std::vector<Alias>> list_aliases(std::optional<std::string> domain) override {
-    return e_.read(
-        [domain](Db& db, Changes&) { return ops::list_aliases(db, domain); });
+    return e_.read([domain](Db& db, Changes&) { return ops::list_aliases(db, domain); });
   }
   Async<void> delete_alias(std::string source) override {
-    return e_.write(
-        [source](Db& db, Changes&) { return ops::delete_alias(db, source); });
+    return e_.write([source](Db& db, Changes&) { return ops::delete_alias(db, source); });
   }
   Async<std::vector<AccountId>> resolve_recipient(std::string address) override {
-    return e_.read(
-        [address](Db& db, Changes&) { return ops::resolve_recipient(db, address); });
+    return e_.read([address](Db& db, Changes&) { return ops::resolve_recipient(db, address); });
   }
   Async<std::vector<Result<Delivered>>> deliver(Delivery delivery) override {
     return deliver_on(e_, std::move(delivery));

@@ -5,12 +5,12 @@
 // on their own executor. Destroying the store finishes queued work first.
 #pragma once
 
-#include "store/store.hpp"
-
 #include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <memory>
+
+#include "store/store.hpp"
 
 namespace taube::store::sqlite {
 

@@ -2,10 +2,6 @@
 // migrations, reopening a database, and group commit measured in fsyncs.
 #include "store/sqlite/sqlite_store.hpp"
 
-#include "store/conformance/conformance.hpp"
-#include "store/sqlite/db.hpp"
-#include "store/sqlite/schema.hpp"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+
+#include "store/conformance/conformance.hpp"
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/schema.hpp"
 
 namespace taube::store::sqlite {
 namespace {
@@ -103,7 +103,8 @@ class SqliteHarness final : public conformance::Harness {
 };
 
 conformance::Backend sqlite_backend() {
-  return {"Sqlite", [](const conformance::HarnessOptions& o) -> std::unique_ptr<conformance::Harness> {
+  return {"Sqlite",
+          [](const conformance::HarnessOptions& o) -> std::unique_ptr<conformance::Harness> {
             return std::make_unique<SqliteHarness>(o);
           }};
 }
@@ -210,8 +211,9 @@ TEST(SqliteStore, CorruptBlobIsReportedNotReturned) {
   {
     auto db = Db::open(path.string(), nullptr, false, false);
     // Flip one byte in the middle of the stored zstd frame.
-    db->exec("UPDATE blobs SET data = substr(data, 1, length(data) / 2) || x'FF' || "
-             "substr(data, length(data) / 2 + 2)");
+    db->exec(
+        "UPDATE blobs SET data = substr(data, 1, length(data) / 2) || x'FF' || "
+        "substr(data, length(data) / 2 + 2)");
   }
   auto raw = sync((*store)->account(bob)->read_raw(d->front()->mailbox, d->front()->uid));
   ASSERT_FALSE(raw);
@@ -254,10 +256,11 @@ TEST(SqliteStore, GroupCommitNeedsFarFewerSyncsThanOneTransactionPerMessage) {
   std::uint64_t single_syncs = 0;
   double grouped = run(512, grouped_syncs);
   double single = run(1, single_syncs);
-  std::printf("[ info ] %d concurrent deliveries: group commit %.0f/s with %llu fsyncs; "
-              "one transaction each %.0f/s with %llu fsyncs\n",
-              kN, grouped, static_cast<unsigned long long>(grouped_syncs), single,
-              static_cast<unsigned long long>(single_syncs));
+  std::printf(
+      "[ info ] %d concurrent deliveries: group commit %.0f/s with %llu fsyncs; "
+      "one transaction each %.0f/s with %llu fsyncs\n",
+      kN, grouped, static_cast<unsigned long long>(grouped_syncs), single,
+      static_cast<unsigned long long>(single_syncs));
   EXPECT_GE(single_syncs, static_cast<std::uint64_t>(kN));
   EXPECT_LT(grouped_syncs * 4, single_syncs);
 }
