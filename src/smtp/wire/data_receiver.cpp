@@ -130,7 +130,7 @@ std::optional<Reply> data_rejection(const DataOutcome& outcome, const DataPolicy
   if (policy.reject_bare_line_endings && (outcome.bare_lf > 0 || outcome.bare_cr > 0))
     return make_reply(550, "5.5.2", "Message contains bare CR or LF; use CRLF line endings");
   if (policy.reject_long_lines && outcome.long_lines > 0)
-    return make_reply(552, "5.5.0", "Message has lines over 998 characters");
+    return make_reply(552, "5.5.0", "Message has lines that are too long");
   if (policy.reject_nul && outcome.nul_bytes > 0)
     return make_reply(554, "5.6.0", "Message contains NUL octets");
   return std::nullopt;

@@ -221,7 +221,7 @@ TEST(SmtpDataReceiver, CountsLongLinesWithTolerance) {
 
   const DataRun r = run_whole(input);
   EXPECT_EQ(format_reply(*data_rejection(r.outcome, {.reject_long_lines = true})),
-            "552 5.5.0 Message has lines over 998 characters\r\n");
+            "552 5.5.0 Message has lines that are too long\r\n");
   EXPECT_FALSE(data_rejection(r.outcome, {}).has_value());
 }
 
