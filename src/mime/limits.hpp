@@ -15,6 +15,9 @@ struct Limits {
   // Header fields recorded per part; further fields stay in the header block
   // (BODY[HEADER] still returns them) but are not interpreted.
   std::size_t max_header_fields = 1000;
+  // Header fields recorded over the whole message, so that many parts with many
+  // tiny fields cannot multiply memory (each recorded field costs 32 bytes).
+  std::size_t max_total_header_fields = 100000;
   // Longest header field value (unfolded) interpreted; longer values are cut for
   // interpretation only. Boundary delimiter lines longer than this are ignored.
   std::size_t max_line_bytes = 64 * 1024;

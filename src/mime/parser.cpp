@@ -20,12 +20,16 @@ struct Range {
 
 class Parser {
  public:
-  Parser(std::string_view raw, const Limits& limits) : raw_(raw), limits_(limits) {}
+  Parser(std::string_view raw, const Limits& limits)
+      : raw_(raw), limits_(limits), field_budget_(limits.max_total_header_fields) {}
 
   Part parse_part(std::size_t begin, std::size_t end, std::size_t depth, bool digest_child) {
     ++parts_;
     Part p;
-    p.header = parse_header(raw_, begin, end, limits_);
+    Limits header_limits = limits_;
+    header_limits.max_header_fields = std::min(limits_.max_header_fields, field_budget_);
+    p.header = parse_header(raw_, begin, end, header_limits);
+    field_budget_ -= p.header.fields.size();
     p.body_begin = p.header.end;
     p.body_end = end;
     p.body_lines = count_lines(p.body(raw_));
@@ -145,6 +149,7 @@ class Parser {
   std::string_view raw_;
   const Limits& limits_;
   std::size_t parts_ = 0;
+  std::size_t field_budget_;
 };
 
 }  // namespace

@@ -179,6 +179,23 @@ TEST(Limits, HeaderFieldsBeyondTheLimitAreNotInterpreted) {
   EXPECT_TRUE(parse(raw, limits).content_type.is("text", "html"));
 }
 
+TEST(Limits, HeaderFieldsAreBudgetedOverTheWholeMessage) {
+  std::string raw = "Content-Type: multipart/mixed; boundary=z\n\n";
+  for (int i = 0; i < 10; ++i) raw += "--z\nA: 1\nB: 2\nContent-Type: text/html\n\nx\n";
+  raw += "--z--\n";
+  Limits limits;
+  limits.max_total_header_fields = 1 + 3 * 4;  // the root's field and four parts
+  Part p = parse(raw, limits);
+  ASSERT_EQ(p.children.size(), 10u);
+  std::size_t fields = 0;
+  for_each_part(p, [&](const Part& part) { fields += part.header.fields.size(); });
+  EXPECT_EQ(fields, 13u);
+  EXPECT_TRUE(p.children[3].content_type.is("text", "html"));
+  EXPECT_TRUE(p.children[4].content_type.is("text", "plain"));
+  EXPECT_TRUE(p.children[4].header.fields.empty());
+  EXPECT_EQ(p.children[4].body(raw), "x");
+}
+
 TEST(Limits, QuadraticLookingInputStaysFast) {
   std::string many_words(200000, 'x');
   for (std::size_t i = 0; i < many_words.size(); i += 7) many_words.replace(i, 2, "=?");
