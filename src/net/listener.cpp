@@ -1,0 +1,155 @@
+#include "net/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "log/log.hpp"
+
+namespace taube::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// Releases a connection's place in the counters when the session ends, however it ends.
+struct Slot {
+  std::shared_ptr<void> counters_keepalive;
+  std::function<void()> release;
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot(std::shared_ptr<void> c, std::function<void()> r) : counters_keepalive(std::move(c)), release(std::move(r)) {}
+  ~Slot() {
+    if (release) release();
+  }
+};
+
+}  // namespace
+
+Listener::Listener(asio::any_io_executor executor, ListenerOptions options, std::shared_ptr<TlsContexts> tls,
+                   SessionHandler handler)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      tls_(std::move(tls)),
+      handler_(std::move(handler)),
+      acceptor_(executor_) {}
+
+Listener::~Listener() { stop(); }
+
+Result<std::unique_ptr<Listener>> Listener::open(asio::any_io_executor executor, ListenerOptions options,
+                                                 std::shared_ptr<TlsContexts> tls, SessionHandler handler) {
+  std::unique_ptr<Listener> l(new Listener(std::move(executor), std::move(options), std::move(tls), std::move(handler)));
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(l->options_.host, ec);
+  std::string where = l->options_.protocol + " on " + l->options_.host + ":" + std::to_string(l->options_.port);
+  if (ec) return fail(ErrorCode::kInvalidArgument, where + ": bad address: " + ec.message());
+  tcp::endpoint endpoint(address, l->options_.port);
+  l->acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) l->acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && address.is_v6()) l->acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) l->acceptor_.bind(endpoint, ec);
+  if (!ec) l->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "cannot listen for " + where + ": " + ec.message());
+  l->port_ = l->acceptor_.local_endpoint().port();
+  return l;
+}
+
+void Listener::start() {
+  asio::co_spawn(executor_, accept_loop(), [protocol = options_.protocol](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("listener.failed", {log::kv("protocol", protocol), log::kv("error", ex.what())});
+    }
+  });
+}
+
+void Listener::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+uint32_t Listener::active_connections() const {
+  std::lock_guard lock(counters_->mu);
+  return counters_->total;
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(executor_), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      // EMFILE and friends: log, pause briefly, go on (never spin).
+      log::warn("listener.accept_failed", {log::kv("protocol", options_.protocol), log::kv("error", ec.message())});
+      asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    spawn_session(std::move(socket));
+  }
+}
+
+void Listener::spawn_session(tcp::socket socket) {
+  auto stream = std::make_unique<Stream>(std::move(socket));
+  const std::string ip = stream->remote_address();
+  bool refused = false;
+  {
+    std::lock_guard lock(counters_->mu);
+    uint32_t& mine = counters_->per_ip[ip];
+    if (counters_->total >= options_.max_connections || mine >= options_.max_connections_per_ip) {
+      refused = true;
+      if (mine == 0) counters_->per_ip.erase(ip);
+    } else {
+      ++counters_->total;
+      ++mine;
+    }
+  }
+  auto strand = stream->executor();
+  if (refused) {
+    log::warn("listener.refused", {log::kv("protocol", options_.protocol), log::kv("client", ip),
+                                   log::kv("reason", "connection limit")});
+    if (options_.busy_reply.empty() || options_.implicit_tls) return;  // closed by the destructor
+    // The socket lives on its own strand; write the reply there.
+    auto* raw = stream.release();
+    asio::co_spawn(strand, [raw, reply = options_.busy_reply]() -> asio::awaitable<void> {
+      std::unique_ptr<Stream> s(raw);
+      s->set_deadline(std::chrono::seconds(5));
+      co_await s->write(reply);
+    }, asio::detached);
+    return;
+  }
+  auto slot = std::make_shared<Slot>(counters_, [counters = counters_, ip] {
+    std::lock_guard lock(counters->mu);
+    --counters->total;
+    if (--counters->per_ip[ip] == 0) counters->per_ip.erase(ip);
+  });
+  auto* raw = stream.release();
+  auto session = [raw, slot, handler = handler_, tls = tls_, options = options_]() -> asio::awaitable<void> {
+    std::unique_ptr<Stream> s(raw);
+    if (options.implicit_tls) {
+      s->set_deadline(options.tls_handshake_timeout);
+      if (!co_await s->start_tls(tls->server())) {
+        log::debug("tls.handshake_failed", {log::kv("protocol", options.protocol), log::kv("client", s->remote_address())});
+        co_return;
+      }
+    }
+    co_await handler(std::move(s));
+  };
+  asio::co_spawn(strand, std::move(session), [protocol = options_.protocol, ip](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("session.failed", {log::kv("protocol", protocol), log::kv("client", ip), log::kv("error", ex.what())});
+    }
+  });
+}
+
+}  // namespace taube::net

@@ -1,0 +1,70 @@
+// A client connection as the protocol sessions see it: a TCP socket that may be
+// TLS from the start (implicit TLS, RFC 8314) or become TLS later (STARTTLS), with
+// one deadline that a watchdog enforces by closing the socket. Sessions own their
+// Stream; it is used from one coroutine at a time (the session's), never shared.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace taube::net {
+
+class Stream {
+ public:
+  explicit Stream(boost::asio::ip::tcp::socket socket);
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream();
+
+  // Reads what is available (at least one byte). An empty result means the peer
+  // closed, the deadline passed or the connection failed; see timed_out().
+  boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size);
+  // Writes everything; false when the connection failed or the deadline passed.
+  boost::asio::awaitable<bool> write(std::string_view bytes);
+  // Server side TLS handshake on this connection (implicit TLS or STARTTLS).
+  // Bytes already read from the plain connection are the caller's to discard.
+  boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context> context);
+
+  // Every read and write after this must finish within `timeout` from now; the
+  // socket is closed when it passes. Call again to extend it.
+  void set_deadline(std::chrono::steady_clock::duration timeout);
+  bool timed_out() const { return timed_out_; }
+
+  bool is_tls() const { return tls_ != nullptr; }
+  const std::string& remote_address() const { return remote_address_; }
+  uint16_t remote_port() const { return remote_port_; }
+  bool is_loopback() const { return loopback_; }
+  // The TLS protocol and cipher, for Received: headers; empty without TLS.
+  std::string tls_description() const;
+
+  void close();
+
+  // The connection's strand: the session, its reads and the watchdog all run here.
+  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+
+ private:
+  void arm_watchdog();
+
+  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // keeps the context alive
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool watchdog_running_ = false;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  std::string remote_address_;
+  uint16_t remote_port_ = 0;
+  bool loopback_ = false;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // expires with the Stream
+};
+
+}  // namespace taube::net
