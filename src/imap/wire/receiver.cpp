@@ -204,7 +204,10 @@ ReceiveStep Receiver::finish_line(std::size_t consumed) {
     reset();
     if (tag == "*") return {consumed, Invalid{Reply{"*", Status::kBad, "", "Invalid tag"}, false}};
     if (!ok) return {consumed, Invalid{Reply{tag, Status::kBad, "", error}, false}};
-    if (tokens.size() < 2 || tokens[0].kind != TokenKind::kAtom || tokens[1].kind != TokenKind::kAtom)
+    // The tag was checked up to its SP; a "[" in it would have made the lexer read on.
+    if (tokens.empty() || tokens[0].kind != TokenKind::kAtom || tokens[0].text != tag)
+      return {consumed, Invalid{Reply{"*", Status::kBad, "", "Invalid tag"}, false}};
+    if (tokens.size() < 2 || tokens[1].kind != TokenKind::kAtom)
       return {consumed, Invalid{Reply{tag, Status::kBad, "", "Missing command"}, false}};
     cmd.tag = std::move(tokens[0].text);
     cmd.name = ascii::upper(tokens[1].text);

@@ -105,6 +105,7 @@ TEST(ImapReceiver, RejectsInvalidTagsAndBytes) {
   expect_transcript("a\"b NOOP\r\n", {"INVALID * BAD Invalid tag\\r\\n"});
   expect_transcript("a\x01 NOOP\r\n", {"INVALID * BAD Invalid tag\\r\\n"});
   expect_transcript("NOOP\r\n", {"INVALID * BAD Invalid tag\\r\\n"});
+  expect_transcript("a[b c] NOOP\r\n", {"INVALID * BAD Invalid tag\\r\\n"});  // found by fuzzing
   expect_transcript(std::string(129, 'a') + " NOOP\r\n", {"INVALID * BAD Invalid tag\\r\\n"});
   expect_transcript(std::string(128, 'a') + " NOOP\r\n", {"CMD " + std::string(128, 'a') + " NOOP"});
   expect_transcript("a NOOP\0x\r\n"sv, {"INVALID a BAD Invalid character\\r\\n"});
