@@ -170,6 +170,7 @@ class Engine {
     try {
       if (!writer_db_) writer_db_ = open_db(true);
       Db& db = *writer_db_;
+      if (after_failed_commit_) overwrite_failed_frames(db);
       db.exec("BEGIN IMMEDIATE");
       try {
         for (auto& job : batch) {
@@ -194,8 +195,11 @@ class Engine {
       }
     } catch (const DbError& e) {
       batch_error = Error{ErrorCode::kUnavailable, std::string("commit failed: ") + e.what()};
-      // A connection that saw a failed fsync is not trusted: reopen next batch.
+      // A connection that saw a failed fsync is not trusted: reopen it, and
+      // neutralise the failed frames before any caller hears of the failure.
       writer_db_.reset();
+      after_failed_commit_ = true;
+      neutralise_failed_commit();
     }
     if (batch_error) {
       for (auto& job : batch) job->fail(*batch_error);
@@ -203,6 +207,39 @@ class Engine {
     }
     hub_.publish(changes);
     for (auto& job : batch) job->complete();
+  }
+
+  // After a failed COMMIT the transaction's frames may still sit, with valid
+  // checksums, past the end of the WAL that readers see; crash recovery would
+  // replay them and a message whose delivery failed would appear (and arrive
+  // twice after the sender retries). One small commit overwrites the first of
+  // those frames and so breaks their checksum chain (see the test
+  // FailedCommitDoesNotReappearAfterCrashRecovery). Throws DbError.
+  void overwrite_failed_frames(Db& db) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // It must really change a page: SQLite skips writing identical content.
+      db.exec(
+          "INSERT INTO meta(key, value) VALUES ('failed_commits', 1) "
+          "ON CONFLICT(key) DO UPDATE SET value = value + 1; COMMIT");
+    } catch (const DbError&) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (const DbError&) {
+        // Rolled back by SQLite already.
+      }
+      throw;
+    }
+    after_failed_commit_ = false;
+  }
+
+  void neutralise_failed_commit() {
+    try {
+      writer_db_ = open_db(true);
+      overwrite_failed_frames(*writer_db_);
+    } catch (const DbError&) {
+      writer_db_.reset();  // still failing: retried before the next batch
+    }
   }
 
   void reader_loop(Db& db) {
@@ -236,6 +273,7 @@ class Engine {
   std::unique_ptr<FaultVfs> vfs_;
   ChangeHub hub_;
   std::unique_ptr<Db> writer_db_;
+  bool after_failed_commit_ = false;  // writer thread only
   std::vector<std::unique_ptr<Db>> reader_dbs_;
 
   std::mutex write_mu_;

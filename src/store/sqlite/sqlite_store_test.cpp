@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "store/conformance/conformance.hpp"
+#include "store/content.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/schema.hpp"
 
@@ -218,6 +219,39 @@ TEST(SqliteStore, CorruptBlobIsReportedNotReturned) {
   auto raw = sync((*store)->account(bob)->read_raw(d->front()->mailbox, d->front()->uid));
   ASSERT_FALSE(raw);
   EXPECT_EQ(raw.error().code, ErrorCode::kInternal);
+}
+
+// A crash right after a failed commit must not bring the failed delivery back:
+// copy the database and its WAL (without the shared-memory index, as after a
+// power loss) and open the copy, which runs WAL recovery.
+TEST(SqliteStore, FailedCommitDoesNotReappearAfterCrashRecovery) {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  auto failing = std::make_shared<std::atomic<int>>(0);
+  SqliteOptions o{.path = path};
+  o.on_sync = [failing] { return failing->fetch_sub(1) <= 0; };
+  auto store = open_sqlite_store(std::move(o));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(sync((*store)->add_domain("example.org")));
+  auto bob = sync((*store)->create_account("bob@example.org", "h"))->id;
+  auto kept = conformance::make_message("kept", "committed");
+  ASSERT_TRUE(sync((*store)->deliver(conformance::make_delivery(kept, {DeliveryTarget{bob}}))));
+  failing->store(1);  // exactly the next fsync fails
+  auto lost = conformance::make_message("lost", std::string(30000, 'q'));
+  auto r = sync((*store)->deliver(conformance::make_delivery(lost, {DeliveryTarget{bob}})));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+
+  TempDir crash;
+  fs::copy_file(path, crash.path() / "store.db");
+  fs::copy_file(fs::path(path.string() + "-wal"), crash.path() / "store.db-wal");
+  auto recovered = open_sqlite_store(SqliteOptions{.path = crash.path() / "store.db"});
+  ASSERT_TRUE(recovered);
+  auto inbox = sync((*recovered)->account(bob)->get_mailbox("INBOX"));
+  ASSERT_TRUE(inbox);
+  EXPECT_EQ(inbox->counts.messages, 1u) << "a failed delivery came back after recovery";
+  EXPECT_EQ(sync((*recovered)->blobs().get(sha256_hex(lost.raw))).error().code,
+            ErrorCode::kNotFound);
 }
 
 // Not a benchmark (that lives in bench/): shows the fsync saving and prints a
