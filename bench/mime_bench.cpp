@@ -17,7 +17,8 @@ std::string simple_text() {
       "Subject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?= from the meeting\r\n"
       "Date: Tue, 2 Jan 2024 10:00:00 +0100\r\nMessage-ID: <m1@example.com>\r\n"
       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
-  for (int i = 0; i < 60; ++i) m += "A line of ordinary message text, about seventy characters long.\r\n";
+  for (int i = 0; i < 60; ++i)
+    m += "A line of ordinary message text, about seventy characters long.\r\n";
   return m;
 }
 
@@ -32,7 +33,8 @@ std::string with_attachment() {
       "--=_outer\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\n"
       "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9port.pdf\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n";
-  const std::string line = "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZUR\r\n";
+  const std::string line =
+      "JVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFIvRmlsdGVyIC9GbGF0ZUR\r\n";
   while (m.size() < 1024 * 1024) m += line;
   m += "--=_outer--\r\n";
   return m;

@@ -73,8 +73,7 @@ std::string utf8_with_replacement(std::string_view s) {
 bool is_plausible_charset_name(std::string_view name) {
   if (name.empty() || name.size() > 40) return false;
   for (char c : name) {
-    if (!(ascii::is_alpha(c) || ascii::is_digit(c) || c == '-' || c == '_' || c == '.' ||
-          c == ':'))
+    if (!(ascii::is_alpha(c) || ascii::is_digit(c) || c == '-' || c == '_' || c == '.' || c == ':'))
       return false;
   }
   return true;

@@ -66,7 +66,8 @@ void collect_paths(const Part& container, std::vector<std::uint32_t> prefix,
   }
   prefix.push_back(1);
   out.emplace_back(prefix, &container);
-  if (container.kind == Part::Kind::kMessage) collect_paths(container.children.front(), prefix, out);
+  if (container.kind == Part::Kind::kMessage)
+    collect_paths(container.children.front(), prefix, out);
 }
 
 bool inside(std::string_view raw, std::string_view piece) {
@@ -86,8 +87,8 @@ TEST(Corpus, EveryMessageParsesRendersAndExtractsWithinBounds) {
     std::string raw = read_file(file);
     Part root = parse(raw);
     ASSERT_TRUE(testing::is_balanced_imap_list(render_envelope(root, raw)));
-    ASSERT_TRUE(testing::is_balanced_imap_list(
-        render_body_structure(root, raw, BodyForm::kBodyStructure)));
+    ASSERT_TRUE(
+        testing::is_balanced_imap_list(render_body_structure(root, raw, BodyForm::kBodyStructure)));
     ASSERT_TRUE(testing::is_balanced_imap_list(render_body_structure(root, raw, BodyForm::kBody)));
     std::vector<std::pair<std::vector<std::uint32_t>, const Part*>> paths;
     collect_paths(root, {}, paths);
@@ -113,7 +114,8 @@ TEST(Corpus, EveryMessageParsesRendersAndExtractsWithinBounds) {
       BinaryContent b = extract_binary(root, raw, path);
       ASSERT_NE(b.status, BinaryContent::Status::kNotFound);
     }
-    auto fields = extract_section(root, raw, Section{{}, Section::Text::kHeaderFields, {"From", "Subject"}});
+    auto fields =
+        extract_section(root, raw, Section{{}, Section::Text::kHeaderFields, {"From", "Subject"}});
     ASSERT_TRUE(fields);
     ASSERT_TRUE(fields->bytes().ends_with("\r\n"));
     Summary summary = summarize(root, raw);
@@ -147,7 +149,8 @@ const Expected kExpected[] = {
     {"cpython/msg_01.txt",
      "(\"Fri, 4 May 2001 14:05:44 -0400\" \"This is a test message\" ((\"John X. Doe\" "
      "NIL \"bbb\" \"ddd.com\")) ((\"John X. Doe\" NIL \"bbb\" \"ddd.com\")) ((\"John X. "
-     "Doe\" NIL \"bbb\" \"ddd.com\")) ((NIL NIL \"bbb\" \"zzz.org\")) NIL NIL NIL \"<15090.61304.110929.45684@aaa.zzz.org>\")",
+     "Doe\" NIL \"bbb\" \"ddd.com\")) ((NIL NIL \"bbb\" \"zzz.org\")) NIL NIL NIL "
+     "\"<15090.61304.110929.45684@aaa.zzz.org>\")",
      "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 37 6 NIL NIL NIL "
      "NIL)"},
     {"cpython/msg_02.txt",
@@ -174,16 +177,19 @@ const Expected kExpected[] = {
      "\"us-ascii\") NIL NIL \"7bit\" 8 3 NIL NIL NIL NIL) 12 NIL NIL NIL NIL)(\"message\" "
      "\"rfc822\" NIL NIL NIL \"7bit\" 235 (\"Fri, 20 Apr 2001 20:16:28 -0400\" \"[Ppp] "
      "testing #4\" ((\"Barry A. Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. "
-     "Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. Warsaw\" NIL \"barry\" \"digicool.com\")"
+     "Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. Warsaw\" NIL \"barry\" "
+     "\"digicool.com\")"
      ") ((NIL NIL \"ppp\" \"zzz.org\")) NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" "
      "\"us-ascii\") NIL NIL \"7bit\" 8 3 NIL NIL NIL NIL) 12 NIL NIL NIL NIL)(\"message\" "
      "\"rfc822\" NIL NIL NIL \"7bit\" 237 (\"Fri, 20 Apr 2001 20:16:32 -0400\" \"[Ppp] "
      "testing #5\" ((\"Barry A. Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. "
-     "Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. Warsaw\" NIL \"barry\" \"digicool.com\")"
+     "Warsaw\" NIL \"barry\" \"digicool.com\")) ((\"Barry A. Warsaw\" NIL \"barry\" "
+     "\"digicool.com\")"
      ") ((NIL NIL \"ppp\" \"zzz.org\")) NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" "
      "\"us-ascii\") NIL NIL \"7bit\" 10 5 NIL NIL NIL NIL) 14 NIL NIL NIL NIL) \"digest\" "
      "(\"boundary\" \"__--__--\") NIL NIL NIL)(\"text\" \"plain\" (\"charset\" \"us-ascii\")"
-     " NIL \"Digest Footer\" \"7bit\" 118 5 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"192.168.1.2.889.32614.987812255.500.21814\")"
+     " NIL \"Digest Footer\" \"7bit\" 118 5 NIL NIL NIL NIL) \"mixed\" (\"boundary\" "
+     "\"192.168.1.2.889.32614.987812255.500.21814\")"
      " NIL NIL NIL)"},
     {"cpython/msg_05.txt",
      "(NIL \"bar\" ((NIL NIL \"foo\" \"MISSING_DOMAIN\")) ((NIL NIL \"foo\" \"MISSING_DOMAIN\")"
@@ -196,8 +202,7 @@ const Expected kExpected[] = {
      ") NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" "
      "18 1 NIL NIL NIL NIL) 3 NIL NIL NIL NIL) \"report\" (\"report-type\" \"delivery-status\" "
      "\"boundary\" \"D1690A7AC1.996856090/mail.example.com\") NIL NIL NIL)"},
-    {"cpython/msg_11.txt",
-     "(NIL \"The enclosing message\" NIL NIL NIL NIL NIL NIL NIL NIL)",
+    {"cpython/msg_11.txt", "(NIL \"The enclosing message\" NIL NIL NIL NIL NIL NIL NIL NIL)",
      "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 63 (NIL \"An enclosed message\" NIL "
      "NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL "
      "NIL \"7bit\" 33 1 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)"},
@@ -228,8 +233,10 @@ const Expected kExpected[] = {
     {"cpython/msg_29.txt",
      "(\"Fri, 4 May 2001 14:05:44 -0400\" \"This is a test message\" ((\"John X. Doe\" "
      "NIL \"bbb\" \"ddd.com\")) ((\"John X. Doe\" NIL \"bbb\" \"ddd.com\")) ((\"John X. "
-     "Doe\" NIL \"bbb\" \"ddd.com\")) ((NIL NIL \"bbb\" \"zzz.org\")) NIL NIL NIL \"<15090.61304.110929.45684@aaa.zzz.org>\")",
-     "(\"text\" \"plain\" (\"charset\" \"us-ascii\" \"title*\" \"us-ascii'en'This%20is%20even%20more%20%2A%2A%2Afun%2A%2A%2A%20isn't "
+     "Doe\" NIL \"bbb\" \"ddd.com\")) ((NIL NIL \"bbb\" \"zzz.org\")) NIL NIL NIL "
+     "\"<15090.61304.110929.45684@aaa.zzz.org>\")",
+     "(\"text\" \"plain\" (\"charset\" \"us-ascii\" \"title*\" "
+     "\"us-ascii'en'This%20is%20even%20more%20%2A%2A%2Afun%2A%2A%2A%20isn't "
      "it!\") NIL NIL \"7bit\" 37 6 NIL NIL NIL NIL)"},
     {"cpython/msg_32.txt",
      "(\"Tue, 26 Sep 2000 12:23:03 -0500\" \"Re: Limiting Perl CPU Utilization...\" ((\"Anne "
@@ -243,10 +250,13 @@ const Expected kExpected[] = {
      "Person\" NIL \"aperson\" \"example.com\")) ((NIL NIL \"owner-freebsd-isp\" \"FreeBSD.ORG\")"
      ") ((\"Anne Person\" NIL \"aperson\" \"example.com\")) ((\"Barney Dude\" NIL \"bdude\" "
      "\"example.com\")) NIL NIL NIL NIL)",
-     "((\"text\" \"plain\" (\"charset*\" \"ansi-x3.4-1968''us-ascii\") NIL NIL \"quoted-printable\" "
+     "((\"text\" \"plain\" (\"charset*\" \"ansi-x3.4-1968''us-ascii\") NIL NIL "
+     "\"quoted-printable\" "
      "7 1 NIL (\"inline\" NIL) NIL NIL)(\"text\" \"plain\" (\"charset\" \"us-ascii\") "
-     "NIL NIL \"7bit\" 7 1 NIL (\"inline\" NIL) NIL NIL) \"signed\" (\"micalg*\" \"ansi-x3.4-1968''pgp-md5\" "
-     "\"protocol*\" \"ansi-x3.4-1968''application%2Fpgp-signature\" \"boundary*\" \"ansi-x3.4-1968''EeQfGwPcQSOJBaQU\")"
+     "NIL NIL \"7bit\" 7 1 NIL (\"inline\" NIL) NIL NIL) \"signed\" (\"micalg*\" "
+     "\"ansi-x3.4-1968''pgp-md5\" "
+     "\"protocol*\" \"ansi-x3.4-1968''application%2Fpgp-signature\" \"boundary*\" "
+     "\"ansi-x3.4-1968''EeQfGwPcQSOJBaQU\")"
      " (\"inline\" NIL) NIL NIL)"},
     {"cpython/msg_42.txt",
      "(NIL NIL ((\"Mail Delivery Subsystem\" NIL \"xxx\" \"example.com\")) ((\"Mail Delivery "
@@ -260,18 +270,32 @@ const Expected kExpected[] = {
      "(\"boundary\" \"BBB\") NIL NIL NIL) 5 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"AAA\")"
      " NIL NIL NIL)"},
     {"enmime/testdata/mail/mime-bad-8bit-filename.raw",
-     "(\"Wed, 22 Feb 2021 13:29:24 +0800\" \"Malformed test\" ((\"Pavel Bazika\" NIL \"pavel.bazika\" "
+     "(\"Wed, 22 Feb 2021 13:29:24 +0800\" \"Malformed test\" ((\"Pavel Bazika\" NIL "
+     "\"pavel.bazika\" "
      "\"some.domain\")) ((\"Pavel Bazika\" NIL \"pavel.bazika\" \"some.domain\")) ((\"Pavel "
      "Bazika\" NIL \"pavel.bazika\" \"some.domain\")) ((NIL NIL \"test\" \"dome.domain\")"
      ") NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 11 1 NIL NIL NIL "
-     "NIL)(\"application\" \"msword\" (\"name\" {10}\r\n\xE7""\xAE""\xA1""\xE7""\x90""\x86"".doc)"
-     " NIL NIL \"base64\" 14 NIL (\"attachment\" (\"filename\" {10}\r\n\xE7""\xAE""\xA1""\xE7""\x90""\x86"".doc)"
+     "NIL)(\"application\" \"msword\" (\"name\" {10}\r\n\xE7"
+     "\xAE"
+     "\xA1"
+     "\xE7"
+     "\x90"
+     "\x86"
+     ".doc)"
+     " NIL NIL \"base64\" 14 NIL (\"attachment\" (\"filename\" {10}\r\n\xE7"
+     "\xAE"
+     "\xA1"
+     "\xE7"
+     "\x90"
+     "\x86"
+     ".doc)"
      ") NIL NIL) \"mixed\" (\"boundary\" \"=====003_Dragon323481247347_=====\") NIL NIL "
      "NIL)"},
     {"enmime/testdata/mail/qp-ascii-header.raw",
      "(\"Sun, 14 Oct 2012 16:09:01 -0700\" \"=?US-ASCII?Q?Test_QP_Subject=21?=\" ((\"James "
-     "Hillyerd\" NIL \"james\" \"hillyerd.com\")) ((\"James Hillyerd\" NIL \"james\" \"hillyerd.com\")"
+     "Hillyerd\" NIL \"james\" \"hillyerd.com\")) ((\"James Hillyerd\" NIL \"james\" "
+     "\"hillyerd.com\")"
      ") ((\"James Hillyerd\" NIL \"james\" \"hillyerd.com\")) ((NIL NIL \"greg\" \"inbucket.com\")"
      ") NIL NIL NIL NIL)",
      "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 26 2 NIL NIL NIL "
@@ -280,40 +304,44 @@ const Expected kExpected[] = {
      "(\"Fri, 19 Oct 2012 12:22:49 -0700\" \"=?utf-8?q?MIME_UTF8_Test_=c2=a2?= More Text\" "
      "((\"James Hillyerd\" NIL \"jamehi03\" \"jamehi03lx.noa.com\")(\"=?ISO-8859-1?Q?Andr=E9?= "
      "Pirard\" NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((\"=?ISO-8859-1?Q?Andr=E9?= Pirard\" "
-     "NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((\"James Hillyerd\" NIL \"jamehi03\" \"jamehi03lx.noa.com\")"
-     "(\"=?ISO-8859-1?Q?Andr=E9?= Pirard\" NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((\"=?UTF-8?Q?Miros=C5=82aw_Marczak?=\" "
+     "NIL \"PIRARD\" \"vm1.ulg.ac.be\")) ((\"James Hillyerd\" NIL \"jamehi03\" "
+     "\"jamehi03lx.noa.com\")"
+     "(\"=?ISO-8859-1?Q?Andr=E9?= Pirard\" NIL \"PIRARD\" \"vm1.ulg.ac.be\")) "
+     "((\"=?UTF-8?Q?Miros=C5=82aw_Marczak?=\" "
      "NIL \"marczak\" \"inbucket.com\")) NIL NIL NIL \"<5081A889.3020108@jamehi03lx.noa.com>\")",
      "((\"text\" \"plain\" (\"charset\" \"ISO-8859-1\") NIL NIL \"quoted-printable\" 1354 "
      "22 NIL NIL NIL NIL)(\"text\" \"html\" (\"charset\" \"ISO-8859-1\") NIL NIL \"7bit\" "
-     "1736 35 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"------------020203040006070307010003\")"
+     "1736 35 NIL NIL NIL NIL) \"alternative\" (\"boundary\" "
+     "\"------------020203040006070307010003\")"
      " NIL NIL NIL)"},
     {"enmime/testdata/mail/multipart-wo-boundary.raw",
      "(NIL \"Delivery Status Notification (Failure)\" ((NIL NIL \"Mailer-Daemon\" \"example.com\")"
      ") ((NIL NIL \"Mailer-Daemon\" \"example.com\")) ((NIL NIL \"Mailer-Daemon\" \"example.com\")"
-     ") ((NIL NIL \"user\" \"example.com\")) NIL NIL NIL \"<444A6F676F-A9A1C1F7-799A-4D89-B97E-8057E132FBFB@YSHSERVER>\")",
+     ") ((NIL NIL \"user\" \"example.com\")) NIL NIL NIL "
+     "\"<444A6F676F-A9A1C1F7-799A-4D89-B97E-8057E132FBFB@YSHSERVER>\")",
      "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 40 1 NIL NIL NIL "
      "NIL)"},
-    {"enmime/testdata/parts/nestedmulti.raw",
-     "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
+    {"enmime/testdata/parts/nestedmulti.raw", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 1 NIL NIL NIL "
      "NIL)((\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL NIL "
-     "NIL NIL)(\"text\" \"plain\" (\"name\" \"attach.txt\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 25 1 NIL "
+     "NIL NIL)(\"text\" \"plain\" (\"name\" \"attach.txt\" \"charset\" \"us-ascii\") NIL NIL "
+     "\"7bit\" 25 1 NIL "
      "(\"inline\" (\"filename\" \"attach.txt\")) NIL NIL)(\"text\" \"plain\" (\"name\" "
-     "\"attach2.txt\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 30 1 NIL (\"inline\" NIL) NIL NIL) \"related\" "
-     "(\"boundary\" \"Enmime-Test-200\") NIL NIL NIL) \"alternative\" (\"boundary\" \"Enmime-Test-100\")"
+     "\"attach2.txt\" \"charset\" \"us-ascii\") NIL NIL \"7bit\" 30 1 NIL (\"inline\" NIL) NIL "
+     "NIL) \"related\" "
+     "(\"boundary\" \"Enmime-Test-200\") NIL NIL NIL) \"alternative\" (\"boundary\" "
+     "\"Enmime-Test-100\")"
      " NIL NIL NIL)"},
     {"enmime/testdata/parts/multimixed-no-closing-boundary.raw",
      "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"html\" (\"charset\" \"UTF-8\") NIL NIL \"quoted-printable\" 91 6 NIL "
      "NIL NIL NIL) \"mixed\" (\"boundary\" \"Enmime-Test-100\") NIL NIL NIL)"},
-    {"enmime/testdata/parts/badboundary.raw",
-     "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
+    {"enmime/testdata/parts/badboundary.raw", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 1 NIL NIL NIL "
      "NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL NIL "
      "NIL NIL)(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 1 NIL "
      "NIL NIL NIL) \"alternative\" (\"boundary\" \"Enmime-Test-100\") NIL NIL NIL)"},
-    {"enmime/testdata/parts/similar-boundary.raw",
-     "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
+    {"enmime/testdata/parts/similar-boundary.raw", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 1 NIL NIL NIL "
      "NIL)((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 14 1 NIL NIL "
      "NIL NIL)(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 15 1 NIL "
@@ -352,8 +380,7 @@ const Expected kExpected[] = {
      "\"us-ascii\") NIL NIL \"7bit\" 20 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" "
      "\"sub1\") NIL NIL NIL) 18 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"foo bar\") "
      "NIL NIL NIL)"},
-    {"mail-parser/resources/eml/malformed/012.eml",
-     "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
+    {"mail-parser/resources/eml/malformed/012.eml", "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)",
      "(((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 27 (NIL NIL NIL NIL NIL NIL NIL NIL "
      "NIL NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 1 NIL "
      "NIL NIL NIL) 3 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 28 (NIL "
@@ -400,11 +427,15 @@ TEST(Corpus, DecodesEncodedWordsOfCorpusMessagesInSummary) {
   std::string raw = read_file(corpus_dir() / "enmime/testdata/mail/qp-utf8-header.raw");
   Summary s = summarize(parse(raw), raw);
   EXPECT_EQ(s.subject, "MIME UTF8 Test \xC2\xA2 More Text");
-  EXPECT_EQ(s.from,
-            "James Hillyerd <jamehi03@jamehi03lx.noa.com>, Andr\xC3\xA9 Pirard <PIRARD@vm1.ulg.ac.be>");
-  EXPECT_EQ(s.to, "Miros\xC5\x82" "aw Marczak <marczak@inbucket.com>");
-  EXPECT_TRUE(s.preview.starts_with("Lorem ipsum dolor sit amet, consectetur adipiscing elit. "
-                                    "Nullam venenatis ante"));
+  EXPECT_EQ(
+      s.from,
+      "James Hillyerd <jamehi03@jamehi03lx.noa.com>, Andr\xC3\xA9 Pirard <PIRARD@vm1.ulg.ac.be>");
+  EXPECT_EQ(s.to,
+            "Miros\xC5\x82"
+            "aw Marczak <marczak@inbucket.com>");
+  EXPECT_TRUE(
+      s.preview.starts_with("Lorem ipsum dolor sit amet, consectetur adipiscing elit. "
+                            "Nullam venenatis ante"));
   raw = read_file(corpus_dir() / "mail-parser/resources/eml/thirdparty/010.eml");
   s = summarize(parse(raw), raw);
   EXPECT_EQ(s.subject, "\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF");

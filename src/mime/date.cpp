@@ -72,7 +72,8 @@ std::optional<DateTime> parse_date(std::string_view value) {
     char c = stripped[k];
     if (ascii::is_space(c)) {
       std::size_t n = stripped.find_first_not_of(" \t", k);
-      if ((n != std::string::npos && stripped[n] == ':') || (!clean.empty() && clean.back() == ':')) continue;
+      if ((n != std::string::npos && stripped[n] == ':') || (!clean.empty() && clean.back() == ':'))
+        continue;
     }
     clean += c;
   }
@@ -105,11 +106,13 @@ std::optional<DateTime> parse_date(std::string_view value) {
         year = n;
         have_year = true;
         // RFC 5322 4.3: two-digit years, and three-digit years plus 1900.
-        if (t.size() <= 2) year += year < 50 ? 2000 : 1900;
-        else if (t.size() == 3) year += 1900;
+        if (t.size() <= 2)
+          year += year < 50 ? 2000 : 1900;
+        else if (t.size() == 3)
+          year += 1900;
       }
-    } else if (int m = month_of(t); m != 0 && month == 0 && ascii::is_alpha(t[0]) &&
-                                    !(t.size() == 3 && zone_of(t))) {
+    } else if (int m = month_of(t);
+               m != 0 && month == 0 && ascii::is_alpha(t[0]) && !(t.size() == 3 && zone_of(t))) {
       month = m;
     } else if (auto z = zone_of(t)) {
       zone = *z;

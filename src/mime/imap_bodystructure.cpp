@@ -115,7 +115,8 @@ void append_body(std::string& out, const Part& p, std::string_view raw, BodyForm
   out += ' ';
   // RFC 2045 5.2: text without a charset is us-ascii; say so (as Dovecot does).
   bool has_charset = false;
-  for (const Param& prm : ct.params) has_charset = has_charset || prm.name == "charset" || prm.name == "charset*";
+  for (const Param& prm : ct.params)
+    has_charset = has_charset || prm.name == "charset" || prm.name == "charset*";
   if (text && !has_charset) {
     std::vector<Param> params = ct.params;
     params.push_back(Param{"charset", "us-ascii"});

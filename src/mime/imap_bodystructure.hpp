@@ -21,8 +21,7 @@ enum class BodyForm {
 // languages are always a list (both as Dovecot writes them); a missing
 // Content-Transfer-Encoding reports "7bit"; RFC 2231 parameters are reported
 // merged but still encoded ("name*" "utf-8''%E2%82%AC"), as Dovecot does.
-void append_body_structure(std::string& out, const Part& part, std::string_view raw,
-                           BodyForm form);
+void append_body_structure(std::string& out, const Part& part, std::string_view raw, BodyForm form);
 
 std::string render_body_structure(const Part& part, std::string_view raw, BodyForm form);
 

@@ -37,27 +37,29 @@ TEST(BodyStructure, RendersNestedMessageWithExtensionData) {
   const char* inner_env =
       "(NIL \"inner\" ((\"Bob\" NIL \"bob\" \"example.net\")) ((\"Bob\" NIL \"bob\" "
       "\"example.net\")) ((\"Bob\" NIL \"bob\" \"example.net\")) NIL NIL NIL NIL NIL)";
-  EXPECT_EQ(render_body_structure(p, raw, BodyForm::kBodyStructure),
-            std::string("((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 29 2 "
-                        "NIL NIL NIL NIL)"
-                        "(\"application\" \"pdf\" (\"name*\" \"UTF-8''R%C3%A9sum%C3%A9.pdf\") NIL NIL "
-                        "\"base64\" 12 NIL (\"attachment\" (\"filename*\" "
-                        "\"UTF-8''R%C3%A9sum%C3%A9.pdf\")) (\"en\" \"de\") NIL)"
-                        "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 175 ") +
-                inner_env +
-                " ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL)"
-                "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 22 1 NIL NIL NIL NIL) "
-                "\"alternative\" (\"boundary\" \"YY\") NIL NIL NIL) 12 NIL NIL NIL NIL) "
-                "\"mixed\" (\"boundary\" \"XX\") NIL NIL NIL)");
-  EXPECT_EQ(render_body_structure(p, raw, BodyForm::kBody),
-            std::string("((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 29 2)"
-                        "(\"application\" \"pdf\" (\"name*\" \"UTF-8''R%C3%A9sum%C3%A9.pdf\") NIL NIL "
-                        "\"base64\" 12)"
-                        "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 175 ") +
-                inner_env +
-                " ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1)"
-                "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 22 1) "
-                "\"alternative\") 12) \"mixed\")");
+  EXPECT_EQ(
+      render_body_structure(p, raw, BodyForm::kBodyStructure),
+      std::string("((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 29 2 "
+                  "NIL NIL NIL NIL)"
+                  "(\"application\" \"pdf\" (\"name*\" \"UTF-8''R%C3%A9sum%C3%A9.pdf\") NIL NIL "
+                  "\"base64\" 12 NIL (\"attachment\" (\"filename*\" "
+                  "\"UTF-8''R%C3%A9sum%C3%A9.pdf\")) (\"en\" \"de\") NIL)"
+                  "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 175 ") +
+          inner_env +
+          " ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL)"
+          "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 22 1 NIL NIL NIL NIL) "
+          "\"alternative\" (\"boundary\" \"YY\") NIL NIL NIL) 12 NIL NIL NIL NIL) "
+          "\"mixed\" (\"boundary\" \"XX\") NIL NIL NIL)");
+  EXPECT_EQ(
+      render_body_structure(p, raw, BodyForm::kBody),
+      std::string("((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 29 2)"
+                  "(\"application\" \"pdf\" (\"name*\" \"UTF-8''R%C3%A9sum%C3%A9.pdf\") NIL NIL "
+                  "\"base64\" 12)"
+                  "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 175 ") +
+          inner_env +
+          " ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1)"
+          "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 22 1) "
+          "\"alternative\") 12) \"mixed\")");
 }
 
 TEST(Envelope, RendersQuotedNamesAndMissingFieldsAsNil) {
@@ -72,7 +74,8 @@ TEST(Envelope, RendersQuotedNamesAndMissingFieldsAsNil) {
 
 TEST(Envelope, Renders8BitHeadersAsUtf8LiteralsAndFillsMissingParts) {
   std::string raw =
-      "Subject: Gr\xFC\xDF" "e aus K\xF6ln\n"
+      "Subject: Gr\xFC\xDF"
+      "e aus K\xF6ln\n"
       "From: J\xC3\xBCrgen <j@example.de>, nobody, <>\n"
       "Sender: \n"
       "Reply-To: \"a\\\\b\" <r@x>\n"
@@ -80,20 +83,23 @@ TEST(Envelope, Renders8BitHeadersAsUtf8LiteralsAndFillsMissingParts) {
       "\n"
       "body\n";
   Part p = parse(raw);
-  EXPECT_EQ(render_envelope(p, raw),
-            "(NIL {17}\r\nGr\xC3\xBC\xC3\x9F" "e aus K\xC3\xB6ln "
-            "(({7}\r\nJ\xC3\xBCrgen NIL \"j\" \"example.de\")(NIL NIL \"nobody\" \"MISSING_DOMAIN\")"
-            "(NIL NIL \"\" \"\")) "
-            "(({7}\r\nJ\xC3\xBCrgen NIL \"j\" \"example.de\")(NIL NIL \"nobody\" \"MISSING_DOMAIN\")"
-            "(NIL NIL \"\" \"\")) "
-            "((\"a\\\\b\" NIL \"r\" \"x\")) NIL NIL NIL \"<a@b>\" NIL)");
+  EXPECT_EQ(
+      render_envelope(p, raw),
+      "(NIL {17}\r\nGr\xC3\xBC\xC3\x9F"
+      "e aus K\xC3\xB6ln "
+      "(({7}\r\nJ\xC3\xBCrgen NIL \"j\" \"example.de\")(NIL NIL \"nobody\" \"MISSING_DOMAIN\")"
+      "(NIL NIL \"\" \"\")) "
+      "(({7}\r\nJ\xC3\xBCrgen NIL \"j\" \"example.de\")(NIL NIL \"nobody\" \"MISSING_DOMAIN\")"
+      "(NIL NIL \"\" \"\")) "
+      "((\"a\\\\b\" NIL \"r\" \"x\")) NIL NIL NIL \"<a@b>\" NIL)");
 }
 
 TEST(BodyStructure, DefaultsMissingContentTypeAndReportsEmptyMultipart) {
   std::string raw = "Subject: x\n\nline one\nline two";
   Part p = parse(raw);
-  EXPECT_EQ(render_body_structure(p, raw, BodyForm::kBodyStructure),
-            "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 17 2 NIL NIL NIL NIL)");
+  EXPECT_EQ(
+      render_body_structure(p, raw, BodyForm::kBodyStructure),
+      "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 17 2 NIL NIL NIL NIL)");
   // A boundary that never occurs: no body part, reported as one empty text part.
   raw = "Content-Type: multipart/mixed; boundary=zz\n\nno parts here\n";
   p = parse(raw);
@@ -143,9 +149,10 @@ TEST(BodyStructure, DigestPartsDefaultToMessageRfc822) {
       "first\n"
       "--d--\n";
   Part p = parse(raw);
-  EXPECT_EQ(render_body_structure(p, raw, BodyForm::kBody),
-            "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 19 (NIL \"one\" NIL NIL NIL NIL NIL NIL NIL "
-            "NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1) 3) \"digest\")");
+  EXPECT_EQ(
+      render_body_structure(p, raw, BodyForm::kBody),
+      "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 19 (NIL \"one\" NIL NIL NIL NIL NIL NIL NIL "
+      "NIL) (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1) 3) \"digest\")");
 }
 
 }  // namespace

@@ -134,7 +134,8 @@ class Parser {
       bool close = false;
       if (raw_[p] == '-' && is_delimiter(p, line_end, boundary, close)) {
         if (part_start != std::string_view::npos)
-          ranges.push_back(Range{part_start, std::max(part_start, strip_preceding_break(part_start, p))});
+          ranges.push_back(
+              Range{part_start, std::max(part_start, strip_preceding_break(part_start, p))});
         if (close) return ranges;
         part_start = line_end;
         if (ranges.size() >= limits_.max_parts) return ranges;

@@ -219,8 +219,8 @@ TEST(Parser, EveryPrefixOfAMessageIsHandled) {
     std::string_view prefix(raw.data(), n);
     Part p = parse(prefix);
     ASSERT_TRUE(testing::is_balanced_imap_list(render_envelope(p, prefix))) << n;
-    ASSERT_TRUE(testing::is_balanced_imap_list(
-        render_body_structure(p, prefix, BodyForm::kBodyStructure)))
+    ASSERT_TRUE(
+        testing::is_balanced_imap_list(render_body_structure(p, prefix, BodyForm::kBodyStructure)))
         << n;
     for_each_part(p, [&](const Part& part) {
       ASSERT_LE(part.header.begin, part.header.end);

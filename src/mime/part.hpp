@@ -32,8 +32,8 @@ struct Part {
   // made the part opaque.
   ContentType content_type;
   bool content_type_defaulted = false;
-  bool opaque = false;  // a Limits bound stopped parsing inside this part
-  std::string encoding;  // Content-Transfer-Encoding as written (trimmed); empty when absent
+  bool opaque = false;         // a Limits bound stopped parsing inside this part
+  std::string encoding;        // Content-Transfer-Encoding as written (trimmed); empty when absent
   std::size_t body_lines = 0;  // RFC 9051 body-fld-lines for the body bytes
   std::vector<Part> children;
 

@@ -37,15 +37,22 @@ TEST(EncodedWord, DecodesRfc2047Section8Examples) {
       {"=?ISO-8859-1?Q?Olle_J=E4rnefors?=", "Olle J\xC3\xA4rnefors"},
       {"=?ISO-8859-1?Q?Patrik_F=E4ltstr=F6m?=", "Patrik F\xC3\xA4ltstr\xC3\xB6m"},
   };
-  for (const WordCase& c : cases) EXPECT_EQ(decode_encoded_words(c.encoded), c.decoded) << c.encoded;
+  for (const WordCase& c : cases)
+    EXPECT_EQ(decode_encoded_words(c.encoded), c.decoded) << c.encoded;
 }
 
 TEST(EncodedWord, DecodesOtherCharsetsAndJoinsSplitMultibyteCharacters) {
   // "Grüße" in UTF-8, split inside the two bytes of "ü" across two B words.
-  EXPECT_EQ(decode_encoded_words("=?UTF-8?B?R3LD?= =?UTF-8?B?vMOfZQ==?="), "Gr\xC3\xBC\xC3\x9F" "e");
-  EXPECT_EQ(decode_encoded_words("=?koi8-r?B?8NLJ18XU?="), "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82");
-  EXPECT_EQ(decode_encoded_words("=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?="), "\xE3\x83\x86\xE3\x82\xB9\xE3\x83\x88");
-  EXPECT_EQ(decode_encoded_words("=?windows-1252?Q?=80uro?="), "\xE2\x82\xAC" "uro");
+  EXPECT_EQ(decode_encoded_words("=?UTF-8?B?R3LD?= =?UTF-8?B?vMOfZQ==?="),
+            "Gr\xC3\xBC\xC3\x9F"
+            "e");
+  EXPECT_EQ(decode_encoded_words("=?koi8-r?B?8NLJ18XU?="),
+            "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82");
+  EXPECT_EQ(decode_encoded_words("=?iso-2022-jp?B?GyRCJUYlOSVIGyhC?="),
+            "\xE3\x83\x86\xE3\x82\xB9\xE3\x83\x88");
+  EXPECT_EQ(decode_encoded_words("=?windows-1252?Q?=80uro?="),
+            "\xE2\x82\xAC"
+            "uro");
   // RFC 2231 section 5 language suffix.
   EXPECT_EQ(decode_encoded_words("=?US-ASCII*EN?Q?Keith_Moore?="), "Keith Moore");
 }
@@ -160,11 +167,14 @@ TEST(Address, ParsesGroupsAndCommentsOfAppendixA13AndA5) {
             (std::vector<Address>{group_start("Undisclosed recipients"), group_end()}));
   EXPECT_EQ(parse_address_list("Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>"),
             std::vector<Address>{mbox("Pete", "pete", "silly.test")});
-  EXPECT_EQ(parse_address_list("A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public.example>,\r\n"
-                               "         joe@example.org,\r\n  John <jdoe@one.test> (my dear friend); (the end of the group)"),
-            (std::vector<Address>{group_start("A Group"), mbox("Chris Jones", "c", "public.example"),
-                                  mbox(std::nullopt, "joe", "example.org"),
-                                  mbox("John", "jdoe", "one.test"), group_end()}));
+  EXPECT_EQ(
+      parse_address_list(
+          "A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public.example>,\r\n"
+          "         joe@example.org,\r\n  John <jdoe@one.test> (my dear friend); (the end of the "
+          "group)"),
+      (std::vector<Address>{group_start("A Group"), mbox("Chris Jones", "c", "public.example"),
+                            mbox(std::nullopt, "joe", "example.org"),
+                            mbox("John", "jdoe", "one.test"), group_end()}));
   EXPECT_EQ(parse_address_list("(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;"),
             (std::vector<Address>{group_start("Hidden recipients"), group_end()}));
 }
@@ -185,10 +195,11 @@ TEST(Address, ParsesObsoleteSyntaxOfAppendixA6) {
 TEST(Address, UsesTrailingCommentAsNameAndKeepsEncodedWords) {
   EXPECT_EQ(parse_address_list("bbb@ddd.com (John X. Doe)"),
             std::vector<Address>{mbox("John X. Doe", "bbb", "ddd.com")});
-  EXPECT_EQ(parse_address_list("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>"),
-            std::vector<Address>{mbox("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?=", "keld", "dkuug.dk")});
-  EXPECT_EQ(display_addresses(parse_address_list(
-                "=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>, x@y.z")),
+  EXPECT_EQ(
+      parse_address_list("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>"),
+      std::vector<Address>{mbox("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?=", "keld", "dkuug.dk")});
+  EXPECT_EQ(display_addresses(
+                parse_address_list("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>, x@y.z")),
             "Keld J\xC3\xB8rn Simonsen <keld@dkuug.dk>, x@y.z");
 }
 
@@ -203,13 +214,14 @@ TEST(Envelope, RendersAppendixA13Message) {
       "\r\n"
       "Testing.\r\n";
   Part p = parse(raw);
-  EXPECT_EQ(render_envelope(p, raw),
-            "(\"Thu, 13 Feb 1969 23:32:54 -0330\" NIL ((\"Pete\" NIL \"pete\" \"silly.example\")) "
-            "((\"Pete\" NIL \"pete\" \"silly.example\")) ((\"Pete\" NIL \"pete\" \"silly.example\")) "
-            "((NIL NIL \"A Group\" NIL)(\"Ed Jones\" NIL \"c\" \"a.test\")(NIL NIL \"joe\" "
-            "\"where.test\")(\"John\" NIL \"jdoe\" \"one.test\")(NIL NIL NIL NIL)) "
-            "((NIL NIL \"Undisclosed recipients\" NIL)(NIL NIL NIL NIL)) NIL NIL "
-            "\"<testabcd.1234@silly.example>\")");
+  EXPECT_EQ(
+      render_envelope(p, raw),
+      "(\"Thu, 13 Feb 1969 23:32:54 -0330\" NIL ((\"Pete\" NIL \"pete\" \"silly.example\")) "
+      "((\"Pete\" NIL \"pete\" \"silly.example\")) ((\"Pete\" NIL \"pete\" \"silly.example\")) "
+      "((NIL NIL \"A Group\" NIL)(\"Ed Jones\" NIL \"c\" \"a.test\")(NIL NIL \"joe\" "
+      "\"where.test\")(\"John\" NIL \"jdoe\" \"one.test\")(NIL NIL NIL NIL)) "
+      "((NIL NIL \"Undisclosed recipients\" NIL)(NIL NIL NIL NIL)) NIL NIL "
+      "\"<testabcd.1234@silly.example>\")");
 }
 
 // RFC 5322 Appendix A.6.3: blanks before the colon, folded subject.
@@ -224,11 +236,12 @@ TEST(Envelope, ReadsObsoleteHeaderSyntaxOfAppendixA63) {
       "This is a message just to say hello.\r\n";
   Part p = parse(raw);
   std::string env = render_envelope(p, raw);
-  EXPECT_EQ(env,
-            "(\"Fri, 21 Nov 1997 09(comment):   55  :  06 -0600\" \"Saying Hello\" ((\"John Doe\" NIL "
-            "\"jdoe\" \"machine.example\")) ((\"John Doe\" NIL \"jdoe\" \"machine.example\")) "
-            "((\"John Doe\" NIL \"jdoe\" \"machine.example\")) ((\"Mary Smith\" NIL \"mary\" "
-            "\"example.net\")) NIL NIL NIL \"<1234   @   local(blah)  .machine .example>\")");
+  EXPECT_EQ(
+      env,
+      "(\"Fri, 21 Nov 1997 09(comment):   55  :  06 -0600\" \"Saying Hello\" ((\"John Doe\" NIL "
+      "\"jdoe\" \"machine.example\")) ((\"John Doe\" NIL \"jdoe\" \"machine.example\")) "
+      "((\"John Doe\" NIL \"jdoe\" \"machine.example\")) ((\"Mary Smith\" NIL \"mary\" "
+      "\"example.net\")) NIL NIL NIL \"<1234   @   local(blah)  .machine .example>\")");
 }
 
 TEST(Decode, Base64ToleratesGarbageAndConcatenatedBlocks) {
@@ -254,7 +267,8 @@ TEST(Date, ParsesRfc5322FormsIncludingObsoleteOnes) {
   EXPECT_EQ(parse_date("Fri, 21 Nov 1997 09:55:06 -0600"), (DateTime{880127706, -360}));
   EXPECT_EQ(parse_date("Thu, 13 Feb 1969 23:32:54 -0330"), (DateTime{-27723426, -210}));
   EXPECT_EQ(parse_date("21 Nov 97 09:55 EST"), (DateTime{880124100, -300}));
-  EXPECT_EQ(parse_date("Fri, 21 Nov 1997 09(comment):   55  :  06 -0600"), (DateTime{880127706, -360}));
+  EXPECT_EQ(parse_date("Fri, 21 Nov 1997 09(comment):   55  :  06 -0600"),
+            (DateTime{880127706, -360}));
   EXPECT_EQ(parse_date("Mon Jan  1 00:00:00 2001"), (DateTime{978307200, 0}));
   EXPECT_FALSE(parse_date("yesterday"));
   EXPECT_FALSE(parse_date("32 Jan 2001"));
@@ -270,7 +284,8 @@ TEST(BaseSubject, StripsReplyAndForwardMarkers) {
   EXPECT_EQ(base_subject("[fwd: Re: the thing]"), "the thing");
   EXPECT_EQ(base_subject("[only-a-blob]"), "[only-a-blob]");
   EXPECT_EQ(base_subject("=?utf-8?Q?Re=3A_Gr=C3=BC=C3=9Fe?=\t\t and   more"),
-            "Gr\xC3\xBC\xC3\x9F" "e and more");
+            "Gr\xC3\xBC\xC3\x9F"
+            "e and more");
   EXPECT_EQ(base_subject(""), "");
   EXPECT_EQ(base_subject("Rebecca: hi"), "Rebecca: hi");
 }

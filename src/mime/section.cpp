@@ -187,8 +187,8 @@ BinaryContent extract_binary(const Part& root, std::string_view raw,
     return b;
   }
   b.status = BinaryContent::Status::kOk;
-  b.data = p->kind == Part::Kind::kLeaf ? decode_transfer(p->body(raw), enc)
-                                        : std::string(p->body(raw));
+  b.data =
+      p->kind == Part::Kind::kLeaf ? decode_transfer(p->body(raw), enc) : std::string(p->body(raw));
   return b;
 }
 

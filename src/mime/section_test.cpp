@@ -1,7 +1,8 @@
 // FETCH BODY[section]<partial> and BINARY[section] (RFC 9051 6.4.5, RFC 3516).
+#include "mime/section.hpp"
+
 #include <gtest/gtest.h>
 
-#include "mime/section.hpp"
 #include "mime/test_messages.hpp"
 
 namespace taube::mime {
@@ -39,8 +40,9 @@ TEST_F(SectionTest, ExtractsTopLevelSections) {
   std::string header = raw_.substr(0, raw_.find("\r\n\r\n") + 4);
   EXPECT_EQ(body("HEADER"), header);
   EXPECT_EQ(body("TEXT"), raw_.substr(header.size()));
-  EXPECT_EQ(body("HEADER.FIELDS (SUBJECT from)"),
-            "From: \"Doe, John\" <john@example.com>\r\nSubject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n");
+  EXPECT_EQ(
+      body("HEADER.FIELDS (SUBJECT from)"),
+      "From: \"Doe, John\" <john@example.com>\r\nSubject: =?utf-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\n");
   EXPECT_EQ(body("HEADER.FIELDS.NOT (Content-Type MIME-Version From Subject Date)"),
             "To: jane@example.org\r\nMessage-ID: <m1@example.com>\r\n\r\n");
   EXPECT_EQ(body("HEADER.FIELDS (X-Absent)"), "\r\n");

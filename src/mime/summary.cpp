@@ -50,7 +50,8 @@ std::size_t read_entity(std::string_view s, std::string& out) {
     unsigned cp = 0;
     bool hex = name[1] == 'x' || name[1] == 'X';
     std::string_view digits = name.substr(hex ? 2 : 1);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+    auto [ptr, ec] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
     if (ec != std::errc() || ptr != digits.data() + digits.size()) return 0;
     append_code_point(out, cp);
     return semi + 1;
@@ -183,8 +184,8 @@ Summary summarize(const Part& root, std::string_view raw, const SummaryLimits& l
   auto add = [&](std::string_view text) {
     if (text.empty() || search.size() >= limits.max_search_text_bytes) return;
     if (!search.empty()) search += '\n';
-    search += text.substr(0, limits.max_search_text_bytes - std::min(search.size(),
-                                                                       limits.max_search_text_bytes));
+    search += text.substr(
+        0, limits.max_search_text_bytes - std::min(search.size(), limits.max_search_text_bytes));
   };
   for (std::string_view f : {s.subject, s.from, s.to, s.cc, s.bcc, s.reply_to}) add(f);
 

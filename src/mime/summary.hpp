@@ -15,7 +15,7 @@
 namespace taube::mime {
 
 struct SummaryLimits {
-  std::size_t preview_chars = 200;                 // Unicode code points
+  std::size_t preview_chars = 200;                  // Unicode code points
   std::size_t max_search_text_bytes = 1024 * 1024;  // later text is not indexed
 };
 

@@ -1,7 +1,8 @@
 // Summary fields for the store's index, and the HTML-to-text used for search.
+#include "mime/summary.hpp"
+
 #include <gtest/gtest.h>
 
-#include "mime/summary.hpp"
 #include "mime/test_messages.hpp"
 
 namespace taube::mime {
@@ -11,7 +12,9 @@ TEST(Summary, CollectsDecodedFieldsPreviewAndSearchText) {
   std::string raw = testing::nested_message();
   Part p = parse(raw);
   Summary s = summarize(p, raw);
-  EXPECT_EQ(s.subject, "Gr\xC3\xBC\xC3\x9F" "e");
+  EXPECT_EQ(s.subject,
+            "Gr\xC3\xBC\xC3\x9F"
+            "e");
   EXPECT_EQ(s.from, "Doe, John <john@example.com>");
   EXPECT_EQ(s.to, "jane@example.org");
   EXPECT_EQ(s.cc, "");
@@ -23,9 +26,10 @@ TEST(Summary, CollectsDecodedFieldsPreviewAndSearchText) {
   EXPECT_EQ(s.in_reply_to, "");
   EXPECT_EQ(s.header, raw.substr(0, raw.find("\r\n\r\n") + 4));
   EXPECT_EQ(s.preview, "Hello w\xC3\xB6rld second line");
-  for (const char* needle : {"Gr\xC3\xBC\xC3\x9F" "e", "jane@example.org", "w\xC3\xB6rld",
-                             "R\xC3\xA9sum\xC3\xA9.pdf", "inner", "Bob <bob@example.net>", "plain",
-                             "html & more"})
+  for (const char* needle : {"Gr\xC3\xBC\xC3\x9F"
+                             "e",
+                             "jane@example.org", "w\xC3\xB6rld", "R\xC3\xA9sum\xC3\xA9.pdf",
+                             "inner", "Bob <bob@example.net>", "plain", "html & more"})
     EXPECT_NE(s.search_text.find(needle), std::string::npos) << needle;
   EXPECT_EQ(s.search_text.find("<p>"), std::string::npos);
   EXPECT_EQ(s.search_text.find("JVBER"), std::string::npos);
