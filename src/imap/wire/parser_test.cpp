@@ -346,3 +346,49 @@ TEST(ImapParser, DecodesMailboxNamesPerContext) {
 
 }  // namespace
 }  // namespace taube::imap::wire
+
+namespace taube::imap::wire {
+namespace {
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(ImapParser, RejectsHostileNestingWithoutDeepRecursion) {
+  ParseContext context;
+  context.limits.max_depth = 64;
+  // At the limit: accepted.
+  auto s = test::parse_as<Search>("a SEARCH " + repeat("NOT ", 63) + "ALL\r\n", context);
+  EXPECT_EQ(s.key.children[0].kind, SearchKeyKind::kNot);
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("NOT ", 64) + "ALL\r\n", context),
+            "a BAD Search keys nested too deeply\r\n");
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("NOT ", 100000) + "ALL\r\n", context),
+            "a BAD Command line too long\r\n");
+  context.limits.max_line_bytes = 1 << 20;
+  context.limits.max_tokens = 1 << 20;
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("NOT ", 100000) + "ALL\r\n", context),
+            "a BAD Search keys nested too deeply\r\n");
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("OR ALL ", 100000) + "ALL\r\n", context),
+            "a BAD Search keys nested too deeply\r\n");
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("(", 100000) + "ALL" + repeat(")", 100000) + "\r\n", context),
+            "a BAD Too deeply nested\r\n");
+  context.limits.max_tokens = 100;
+  EXPECT_EQ(test::rejection("a SEARCH " + repeat("ALL ", 200) + "ALL\r\n", context),
+            "a BAD Too many arguments\r\n");
+}
+
+TEST(ImapParser, RejectsZeroAndOversizedNumbers) {
+  EXPECT_EQ(rejection("a SEARCH 1,0\r\n"), "a BAD Unknown search key\r\n");
+  EXPECT_EQ(rejection("a SEARCH UID 0:5\r\n"), "a BAD Invalid sequence set\r\n");
+  EXPECT_EQ(rejection("a COPY 0 x\r\n"), "a BAD Invalid sequence set\r\n");
+  EXPECT_EQ(rejection("a STORE 4294967296 FLAGS ()\r\n"), "a BAD Invalid sequence set\r\n");
+  EXPECT_EQ(rejection("a FETCH 1 (FLAGS) (CHANGEDSINCE 9223372036854775808)\r\n"), "a BAD Invalid mod-sequence\r\n");
+  ParseContext context;
+  context.limits.max_sequence_ranges = 2;
+  EXPECT_EQ(rejection("a FETCH 1,2,3 FLAGS\r\n", context), "a BAD Invalid sequence set\r\n");
+}
+
+}  // namespace
+}  // namespace taube::imap::wire
