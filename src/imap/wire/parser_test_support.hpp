@@ -10,11 +10,20 @@
 
 #include "imap/wire/parser.hpp"
 #include "imap/wire/receiver.hpp"
+#include "imap/wire/test_support.hpp"
 
 namespace taube::imap::wire::test {
 
 // Frames exactly one command from `input` (which must hold it whole).
+// Short inputs are also framed byte by byte and split at every offset; the
+// transcripts must match the whole-input one.
 inline std::variant<Command, Invalid> frame_and_parse(std::string_view input, const ParseContext& context = {}) {
+  if (input.size() < 2000) {
+    const auto whole = run_whole(context.limits, input);
+    EXPECT_EQ(run_bytewise(context.limits, input), whole) << escape(input);
+    for (std::size_t at = 1; at < input.size(); ++at)
+      EXPECT_EQ(run(context.limits, {input.substr(0, at), input.substr(at)}), whole) << at << ": " << escape(input);
+  }
   Receiver r(context.limits);
   while (true) {
     ReceiveStep step = r.feed(input);
