@@ -159,6 +159,8 @@ TEST(ImapParser, ParsesAppendAndMultiappend) {
   EXPECT_TRUE(a.messages[0].utf8);
   EXPECT_EQ(a.messages[0].data, "abcd");
   EXPECT_EQ(rejection("a APPEND x {3}\r\na\0b\r\n"sv), "a BAD NUL in literal\r\n");
+  EXPECT_EQ(rejection("a LOGIN ~{1}\r\nx y\r\n"), "a BAD Expected string\r\n");  // literal8 only as APPEND data
+  EXPECT_EQ(rejection("a APPEND x UTF8 ({1}\r\nx)\r\n"), "a BAD UTF8 requires a literal8\r\n");
   EXPECT_NE(rejection("a APPEND x (\\Seen) \"31-Feb-2020 00:00:00 +0000\" {1}\r\nx\r\n"), "");
   EXPECT_NE(rejection("a APPEND x (\\*) {1}\r\nx\r\n"), "");
   EXPECT_NE(rejection("a APPEND x (\\Recent) {1}\r\nx\r\n"), "");
