@@ -110,7 +110,8 @@ Async<void> add_alias(store::Store& s, std::string source, std::vector<std::stri
   if (targets.empty()) co_return fail(ErrorCode::kInvalidArgument, "an alias needs at least one target address");
   for (const auto& t : targets)
     if (!is_valid_address(t)) co_return fail(ErrorCode::kInvalidArgument, "invalid target address: " + t);
-  auto r = co_await s.add_alias(store::Alias{source, targets});
+  store::Alias alias{source, targets};  // named: see docs/DEVELOPMENT.md (g++ 12)
+  auto r = co_await s.add_alias(std::move(alias));
   if (!r && r.error().code == ErrorCode::kNotFound)
     co_return fail(ErrorCode::kNotFound, "the domain of " + source + " is not local");
   if (!r && r.error().code == ErrorCode::kAlreadyExists)

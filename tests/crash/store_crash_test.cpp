@@ -95,6 +95,7 @@ int child_main(const std::string& path, const std::string& run) {
       }
     }, asio::detached);
   }
+  io.restart();  // run_sync above left it stopped
   io.run();
   return 0;
 }

@@ -31,6 +31,7 @@ class TaubeCase(unittest.TestCase):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            proc.log.close()
         self._tmp.cleanup()
 
     def taube(self, *args, stdin=None, check=True, data=True):
