@@ -14,6 +14,7 @@
 
 #include "log/log.hpp"
 #include "net/self_signed.hpp"
+#include "server/protocols.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace taube::server {
@@ -75,6 +76,41 @@ void print_welcome(const config::Config& cfg, const std::string& program) {
   std::fflush(stdout);
 }
 
+Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_executor executor,
+                                                                   Services& services) {
+  ProtocolRegistry registry;
+  add_smtp_protocols(registry, services.config);
+  add_imap_protocols(registry, services.config);
+  std::vector<std::unique_ptr<net::Listener>> listeners;
+  for (std::string_view name : config::kListenerNames) {
+    const auto& listener = services.config.listeners.at(std::string(name));
+    if (listener.endpoints.empty()) continue;
+    auto factory = registry.find(std::string(name));
+    if (factory == registry.end()) {
+      log::debug("listener.not_built", {log::kv("protocol", name)});
+      continue;
+    }
+    for (const auto& endpoint : listener.endpoints) {
+      net::ListenerOptions options{
+          .protocol = std::string(name),
+          .host = endpoint.host,
+          .port = endpoint.port,
+          .implicit_tls = factory->second.implicit_tls,
+          .max_connections = factory->second.max_connections,
+          .max_connections_per_ip = factory->second.max_connections_per_ip,
+          .busy_reply = factory->second.busy_reply,
+      };
+      auto l = net::Listener::open(executor, std::move(options), services.tls,
+                                   factory->second.make_handler(services));
+      if (!l) return l.error();
+      log::info("listener.open", {log::kv("protocol", name), log::kv("address", endpoint.to_string())});
+      listeners.push_back(std::move(*l));
+    }
+  }
+  for (auto& l : listeners) l->start();
+  return listeners;
+}
+
 }  // namespace
 
 Result<OpenedStore> open_store(const config::Config& cfg) {
@@ -122,18 +158,40 @@ int serve(const config::Config& cfg, const std::string& program) {
     return 1;
   }
 
+  auto tls_contexts = net::TlsContexts::load(cfg.cert_file(), cfg.key_file());
+  if (!tls_contexts) {
+    log::error("server.start_failed", {log::kv("reason", tls_contexts.error().detail)});
+    return 1;
+  }
+
+  {  // The node's runtime; everything in here ends before the store closes.
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  // Declared first, destroyed last in this scope: suspended sessions are destroyed
+  // with it, after the listeners and before the store.
   asio::io_context io{int(threads)};
+  auth::Authenticator authenticator(*opened->store);
+  Services services{cfg, *opened->store, authenticator, *tls_contexts};
+  auto listeners = open_listeners(io.get_executor(), services);
+  if (!listeners) {
+    log::error("server.start_failed", {log::kv("reason", listeners.error().detail)});
+    return 1;
+  }
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& error, int signo) {
         if (error) return;
         if (signo == SIGHUP) {
-          log::info("server.reload", {log::kv("what", "nothing reloadable yet")});
+          auto r = services.tls->reload();
+          if (r) {
+            log::info("server.reload", {log::kv("what", "tls"), log::kv("cert", cfg.cert_file().string())});
+          } else {
+            log::error("server.reload_failed", {log::kv("reason", r.error().detail)});
+          }
           signals.async_wait(on_signal);
           return;
         }
         log::info("server.stopping", {log::kv("signal", signo == SIGTERM ? "SIGTERM" : "SIGINT")});
+        for (auto& l : *listeners) l->stop();
         io.stop();
       };
   signals.async_wait(on_signal);
@@ -146,6 +204,8 @@ int serve(const config::Config& cfg, const std::string& program) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  listeners->clear();
+  }
   opened->store.reset();  // drains the engine's queue and closes the database
   log::info("server.stopped");
   return 0;
