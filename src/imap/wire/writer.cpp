@@ -64,6 +64,10 @@ std::string format_string(std::string_view s, const WriteOptions& options) {
   return out;
 }
 
+std::string format_literal8(std::string_view data) {
+  return "~{" + std::to_string(data.size()) + "}\r\n" + std::string(data);
+}
+
 std::string format_nstring(const std::optional<std::string_view>& s, const WriteOptions& options) {
   return s ? format_string(*s, options) : "NIL";
 }

@@ -28,6 +28,9 @@ std::string sanitize_text(std::string_view text, bool utf8 = true);
 // string: a quoted string when safe, else a literal "{n}\r\n..." (CR, LF, NUL,
 // 8-bit without UTF-8, or longer than max_quoted_bytes).
 std::string format_string(std::string_view s, const WriteOptions& options = {});
+// RFC 3516 4.2: literal8 "~{n}\r\n..." for BINARY[] data, which may hold NUL
+// (format_string must not be given NUL: a plain literal cannot carry it).
+std::string format_literal8(std::string_view data);
 // nstring: NIL for nullopt.
 std::string format_nstring(const std::optional<std::string_view>& s, const WriteOptions& options = {});
 // astring: a bare atom when every octet is an ASTRING-CHAR, else format_string.

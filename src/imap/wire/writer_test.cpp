@@ -19,6 +19,7 @@ TEST(ImapWriter, ChoosesQuotedOrLiteral) {
   EXPECT_EQ(format_string("abcd", small), "{4}\r\nabcd");
   EXPECT_EQ(format_string(""), "\"\"");
   EXPECT_EQ(format_nstring(std::nullopt), "NIL");
+  EXPECT_EQ(format_literal8(std::string_view("a\0b", 3)), std::string("~{3}\r\na\0b", 9));
   EXPECT_EQ(format_nstring(std::string_view("x")), "\"x\"");
   EXPECT_EQ(format_astring("INBOX"), "INBOX");
   EXPECT_EQ(format_astring("a b"), "\"a b\"");
