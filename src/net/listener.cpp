@@ -140,7 +140,8 @@ void Listener::spawn_session(tcp::socket socket) {
         co_return;
       }
     }
-    co_await handler(std::move(s));
+    std::unique_ptr<Transport> transport = std::move(s);
+    co_await handler(std::move(transport));
   };
   asio::co_spawn(strand, std::move(session), [protocol = options_.protocol, ip](std::exception_ptr e) {
     if (!e) return;

@@ -32,7 +32,7 @@ struct ListenerOptions {
   std::chrono::seconds tls_handshake_timeout{30};
 };
 
-using SessionHandler = std::function<boost::asio::awaitable<void>(std::unique_ptr<Stream>)>;
+using SessionHandler = std::function<boost::asio::awaitable<void>(std::unique_ptr<Transport>)>;
 
 class Listener {
  public:

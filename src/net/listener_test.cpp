@@ -21,7 +21,7 @@ using asio::ip::tcp;
 
 // A line protocol for the test: echoes lines; "STARTTLS" upgrades; "WAIT" reads with
 // a 200 ms deadline and reports whether it timed out.
-asio::awaitable<void> echo_session(std::shared_ptr<TlsContexts> tls, std::unique_ptr<Stream> s) {
+asio::awaitable<void> echo_session(std::shared_ptr<TlsContexts> tls, std::unique_ptr<Transport> s) {
   s->set_deadline(std::chrono::seconds(10));
   co_await s->write(s->is_tls() ? "hello tls\n" : "hello\n");
   std::string buffer;
@@ -71,7 +71,7 @@ class ListenerTest : public ::testing::Test {
   uint16_t listen(ListenerOptions options) {
     auto tls = tls_;
     auto l = Listener::open(io_.get_executor(), std::move(options), tls_,
-                            [tls](std::unique_ptr<Stream> s) { return echo_session(tls, std::move(s)); });
+                            [tls](std::unique_ptr<Transport> s) { return echo_session(tls, std::move(s)); });
     EXPECT_TRUE(l) << l.error().detail;
     (*l)->start();
     uint16_t port = (*l)->port();
@@ -170,10 +170,10 @@ TEST_F(ListenerTest, DeadlineClosesASilentPeer) {
 TEST(Listener, ReportsABusyPortClearly) {
   asio::io_context io;
   auto first = Listener::open(io.get_executor(), {.protocol = "smtp", .port = 0}, nullptr,
-                              [](std::unique_ptr<Stream>) -> asio::awaitable<void> { co_return; });
+                              [](std::unique_ptr<Transport>) -> asio::awaitable<void> { co_return; });
   ASSERT_TRUE(first);
   auto second = Listener::open(io.get_executor(), {.protocol = "smtp", .port = (*first)->port()}, nullptr,
-                               [](std::unique_ptr<Stream>) -> asio::awaitable<void> { co_return; });
+                               [](std::unique_ptr<Transport>) -> asio::awaitable<void> { co_return; });
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().detail.find("cannot listen for smtp on 127.0.0.1:"), std::string::npos)
       << second.error().detail;

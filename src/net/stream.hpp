@@ -15,37 +15,39 @@
 #include <string>
 #include <string_view>
 
+#include "net/transport.hpp"
+
 namespace taube::net {
 
-class Stream {
+class Stream final : public Transport {
  public:
   explicit Stream(boost::asio::ip::tcp::socket socket);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
-  ~Stream();
+  ~Stream() override;
 
   // Reads what is available (at least one byte). An empty result means the peer
   // closed, the deadline passed or the connection failed; see timed_out().
-  boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size);
+  boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
   // Writes everything; false when the connection failed or the deadline passed.
-  boost::asio::awaitable<bool> write(std::string_view bytes);
+  boost::asio::awaitable<bool> write(std::string_view bytes) override;
   // Server side TLS handshake on this connection (implicit TLS or STARTTLS).
   // Bytes already read from the plain connection are the caller's to discard.
-  boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context> context);
+  boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context> context) override;
 
   // Every read and write after this must finish within `timeout` from now; the
   // socket is closed when it passes. Call again to extend it.
-  void set_deadline(std::chrono::steady_clock::duration timeout);
-  bool timed_out() const { return timed_out_; }
+  void set_deadline(std::chrono::steady_clock::duration timeout) override;
+  bool timed_out() const override { return timed_out_; }
 
-  bool is_tls() const { return tls_ != nullptr; }
-  const std::string& remote_address() const { return remote_address_; }
+  bool is_tls() const override { return tls_ != nullptr; }
+  const std::string& remote_address() const override { return remote_address_; }
   uint16_t remote_port() const { return remote_port_; }
-  bool is_loopback() const { return loopback_; }
+  bool is_loopback() const override { return loopback_; }
   // The TLS protocol and cipher, for Received: headers; empty without TLS.
-  std::string tls_description() const;
+  std::string tls_description() const override;
 
-  void close();
+  void close() override;
 
   // The connection's strand: the session, its reads and the watchdog all run here.
   boost::asio::any_io_executor executor() { return socket_.get_executor(); }

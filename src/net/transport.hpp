@@ -1,0 +1,39 @@
+// The byte stream a protocol session talks over. net::Stream implements it over TCP
+// and TLS; tests implement it in memory (scripted input, captured output, failing
+// the Nth read or write) so that sessions are tested without sockets or sleeps.
+// Used from one coroutine at a time (the session's).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace taube::net {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Reads what is available (at least one byte); 0 means closed, failed or timed out.
+  virtual boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) = 0;
+  // Writes everything; false when the connection failed or the deadline passed.
+  virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;
+  // Server-side TLS handshake (implicit TLS or STARTTLS); false on failure.
+  virtual boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context> context) = 0;
+
+  // Reads and writes after this must finish within `timeout` from now.
+  virtual void set_deadline(std::chrono::steady_clock::duration timeout) = 0;
+  virtual bool timed_out() const = 0;
+  virtual bool is_tls() const = 0;
+  virtual const std::string& remote_address() const = 0;
+  virtual bool is_loopback() const = 0;
+  virtual std::string tls_description() const = 0;  // for Received: headers
+  virtual void close() = 0;
+};
+
+}  // namespace taube::net
