@@ -29,7 +29,8 @@ test:
 fuzz:
 	@FUZZ_ONLY=1 bash scripts/test.sh
 
-bench: deps
+bench:
+	@bash scripts/bootstrap.sh --bench
 	@bash bench/run.sh
 
 clean:

@@ -11,13 +11,23 @@ build_pkgs=(
   libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libargon2-dev libcrypt-dev libgtest-dev libgmock-dev libbenchmark-dev openssl
 )
-# Real clients and peers used by the end-to-end tests and benchmarks.
+# Real clients used by the end-to-end tests (Debian's python3-* import only under
+# /usr/bin/python3, which the tests use).
 test_pkgs=(
-  python3 swaks
+  python3 swaks isync python3-dkim
+)
+# The peers the benchmarks compare against, measured in the same run.
+bench_pkgs=(
+  postfix dovecot-imapd dovecot-lmtpd
 )
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+case "${1:-}" in
+  --test) want+=("${test_pkgs[@]}") ;;
+  --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  "") ;;
+  *) echo "usage: bootstrap.sh [--test|--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -36,5 +46,7 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   $SUDO chmod +x /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
+# Postfix asks how to configure itself; the benchmarks give it its own configuration.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
