@@ -90,6 +90,27 @@ TEST(Section, NumbersTheBodyOfASinglePartMessageAsPartOne) {
   EXPECT_FALSE(extract_section(p, raw, *parse_section("1.1")));
 }
 
+// RFC 9051 6.4.5 on a message whose own body is message/rfc822 (as cpython
+// msg_11): part 1 is the encapsulated message, 1.1 its body.
+TEST(Section, NumbersThroughATopLevelMessageRfc822) {
+  std::string raw =
+      "Content-Type: message/rfc822\nSubject: outer\n\nSubject: inner\n\nthe body\n";
+  Part p = parse(raw);
+  auto get = [&](std::string_view spec) -> std::optional<std::string> {
+    auto c = extract_section(p, raw, *parse_section(spec));
+    if (!c) return std::nullopt;
+    return std::string(c->bytes());
+  };
+  EXPECT_EQ(get("1"), "Subject: inner\n\nthe body\n");
+  EXPECT_EQ(get("1.HEADER"), "Subject: inner\n\n");
+  EXPECT_EQ(get("1.TEXT"), "the body\n");
+  EXPECT_EQ(get("1.1"), "the body\n");
+  EXPECT_EQ(get("1.1.MIME"), "Subject: inner\n\n");
+  EXPECT_EQ(get("HEADER"), "Content-Type: message/rfc822\nSubject: outer\n\n");
+  EXPECT_FALSE(get("1.2"));
+  EXPECT_FALSE(get("1.1.1"));
+}
+
 TEST(Section, AppliesPartialRanges) {
   EXPECT_EQ(apply_partial("Hello world", 0, 5), "Hello");
   EXPECT_EQ(apply_partial("Hello world", 6, 100), "world");
