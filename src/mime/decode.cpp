@@ -1,18 +1,10 @@
 #include "mime/decode.hpp"
 
 #include "base/ascii.hpp"
+#include "base/base64.hpp"
 
 namespace taube::mime {
 namespace {
-
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -44,7 +36,7 @@ std::string decode_base64(std::string_view in) {
       bits = 0;
       continue;
     }
-    int v = base64_value(c);
+    int v = base64_sextet(c);
     if (v < 0) continue;
     acc = (acc << 6) | unsigned(v);
     bits += 6;

@@ -48,31 +48,28 @@ class DataDirLock {
   int fd_;
 };
 
-std::string listener_summary(const config::Config& cfg) {
+std::string listener_summary(const std::vector<std::unique_ptr<net::Listener>>& listeners) {
   std::string out;
-  for (std::string_view name : config::kListenerNames) {
-    const auto& l = cfg.listeners.at(std::string(name));
-    for (const auto& ep : l.endpoints) {
-      if (!out.empty()) out += ", ";
-      out += std::string(name) + " " + ep.to_string();
-    }
+  for (const auto& l : listeners) {
+    if (!out.empty()) out += ", ";
+    out += l->options().protocol + " " + l->options().host + ":" + std::to_string(l->port());
   }
-  return out.empty() ? "none" : out;
+  return out.empty() ? "none yet (each protocol opens its listener once it is built)" : out;
 }
 
-void print_welcome(const config::Config& cfg, const std::string& program) {
+void print_welcome(const config::Config& cfg, const std::string& program,
+                   const std::vector<std::unique_ptr<net::Listener>>& listeners) {
   std::string data = std::filesystem::absolute(cfg.data_dir).lexically_normal().string();
   std::string cmd = program + (cfg.data_dir == "var" ? "" : " --data " + cfg.data_dir.string());
   std::printf(
       "\nTaube started for the first time.\n"
       "  data:      %s (store taube.db, TLS pair tls/)\n"
-      "  listeners: %s\n"
-      "             (each protocol opens its listener once it is built; see README)\n"
+      "  listening: %s\n"
       "Add a domain and an account (in another terminal):\n"
       "  %s domain add example.org\n"
       "  %s user add alice@example.org\n"
       "Stop with Ctrl-C (SIGINT) or SIGTERM.\n\n",
-      data.c_str(), listener_summary(cfg).c_str(), cmd.c_str(), cmd.c_str());
+      data.c_str(), listener_summary(listeners).c_str(), cmd.c_str(), cmd.c_str());
   std::fflush(stdout);
 }
 
@@ -196,7 +193,7 @@ int serve(const config::Config& cfg, const std::string& program) {
       };
   signals.async_wait(on_signal);
 
-  if (opened->created) print_welcome(cfg, program);
+  if (opened->created) print_welcome(cfg, program, *listeners);
   log::info("server.ready", {log::kv("data", cfg.data_dir.string()), log::kv("store", cfg.sqlite_path().string()),
                              log::kv("threads", threads), log::kv("pid", ::getpid())});
 

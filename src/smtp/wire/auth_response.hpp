@@ -9,14 +9,15 @@
 #include <string_view>
 #include <variant>
 
+#include "base/base64.hpp"
 #include "smtp/wire/command.hpp"
 
 namespace taube::smtp::wire {
 
-// RFC 4648 4 base64 with padding; no whitespace, no URL alphabet. nullopt if
-// malformed (including non-zero pad bits).
-std::optional<std::string> decode_base64(std::string_view text);
-std::string encode_base64(std::string_view bytes);
+// RFC 4648 4 base64 with padding (base/base64.hpp): no whitespace, no URL
+// alphabet; nullopt if malformed (including non-zero pad bits).
+inline std::optional<std::string> decode_base64(std::string_view text) { return decode_base64_strict(text); }
+using taube::encode_base64;
 
 struct SaslCancel {};  // the client sent "*" (RFC 4954 4): reply 501 5.7.0
 
