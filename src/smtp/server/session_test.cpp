@@ -1,0 +1,309 @@
+#include "smtp/server/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+
+#include "admin/admin.hpp"
+#include "smtp/server/session_test_support.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace taube::smtp::server {
+namespace {
+
+namespace asio = boost::asio;
+using test::FakeTransport;
+
+const std::string kTestData = std::string(TAUBE_SOURCE_DIR) + "/src/smtp/server/testdata/";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// A real SQLite store in a temp dir with example.org: alice, bob, carol; the alias
+// team@ -> alice, bob; sales@ -> alice. Commits can be made to fail (fail_sync_).
+class SessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/taube-smtpd-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    store::sqlite::SqliteOptions so;
+    so.path = dir_ / "taube.db";
+    so.on_sync = [this] { return !fail_sync_.load(); };
+    store_ = std::move(store::sqlite::open_sqlite_store(so).value());
+    ASSERT_TRUE(run(admin::add_domain(*store_, "example.org")));
+    for (const char* user : {"alice", "bob", "carol"})
+      ASSERT_TRUE(run(admin::add_user(*store_, std::string(user) + "@example.org", std::string(user) + "-secret")));
+    ASSERT_TRUE(run(admin::add_alias(*store_, "team@example.org", {"alice@example.org", "bob@example.org"})));
+    ASSERT_TRUE(run(admin::add_alias(*store_, "sales@example.org", {"alice@example.org"})));
+    authenticator_ = std::make_unique<auth::Authenticator>(
+        *store_, auth::ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0), .max_failures_per_address = 3});
+
+    options_.hostname = "mx.example.org";
+    options_.limits.max_message_bytes = 10 * 1024 * 1024;
+    options_.max_errors = 10;
+    options_.command_timeout = std::chrono::seconds(300);
+    options_.data_timeout = std::chrono::seconds(600);
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    options_.tls_context = [context] { return context; };
+    options_.now = [] {
+      using namespace std::chrono;
+      return system_clock::time_point(sys_days{year{2026} / 11 / 26} + hours{12});
+    };
+  }
+  void TearDown() override {
+    authenticator_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  template <class T>
+  Result<T> run(asio::awaitable<Result<T>> op) {
+    std::optional<Result<T>> out;
+    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, Result<T> r) {
+      if (e) std::rethrow_exception(e);
+      out.emplace(std::move(r));
+    });
+    io_.restart();
+    io_.run();
+    return std::move(*out);
+  }
+
+  void run_session(FakeTransport& t) {
+    bool done = false;
+    asio::co_spawn(io_, smtp::server::run_session(t, *store_, *authenticator_, options_),
+                   [&](std::exception_ptr e) {
+                     if (e) std::rethrow_exception(e);
+                     done = true;
+                   });
+    io_.restart();
+    io_.run();
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(t.closed);
+  }
+
+  store::AccountId account(const std::string& address) { return run(store_->find_account(address)).value().id; }
+
+  // The raw messages in a user's INBOX, in UID order.
+  std::vector<std::string> inbox(const std::string& address) {
+    auto a = store_->account(account(address));
+    auto box = run(a->get_mailbox(std::string("INBOX"))).value();
+    std::vector<std::string> out;
+    for (const auto& m : run(a->list_messages(box.id)).value()) out.push_back(run(a->read_raw(box.id, m.uid)).value());
+    return out;
+  }
+
+  // Applies the directives of a transcript; see testdata/README.md.
+  void apply(const std::vector<std::string>& directives, FakeTransport& t) {
+    for (const std::string& d : directives) {
+      std::istringstream in(d);
+      std::string key;
+      in >> key;
+      if (key == "mode") {
+        std::string m;
+        in >> m;
+        options_.mode = m == "lmtp" ? Mode::kLmtp : m == "submission" ? Mode::kSubmission : Mode::kSmtp;
+      } else if (key == "tls") {
+        t.tls = true;
+      } else if (key == "loopback") {
+        t.loopback = true;
+        t.remote = "127.0.0.1";
+      } else if (key == "no-plaintext-auth") {
+        options_.allow_plaintext_auth_from_loopback = false;
+      } else if (key == "no-tls-context") {
+        options_.tls_context = nullptr;
+      } else if (key == "max_recipients") {
+        in >> options_.limits.max_recipients;
+      } else if (key == "max_errors") {
+        in >> options_.max_errors;
+      } else if (key == "max_message_bytes") {
+        in >> options_.limits.max_message_bytes;
+      } else if (key == "fail-sync") {
+        fail_sync_ = true;
+      } else if (key == "at-piece") {
+        // "at-piece N heal-sync" | "at-piece N delete-user ADDRESS"
+        std::size_t piece = 0;
+        std::string action, arg;
+        in >> piece >> action >> arg;
+        hooks_.push_back({piece, action, arg});
+      } else if (key != "stored" && key != "raw") {
+        FAIL() << "unknown directive @" << d;
+      }
+    }
+    t.before_piece = [this](std::size_t piece) -> asio::awaitable<void> {
+      for (const Hook& h : hooks_) {
+        if (h.piece != piece) continue;
+        if (h.action == "heal-sync") fail_sync_ = false;
+        if (h.action == "delete-user") {
+          Result<void> r = co_await admin::delete_user(*store_, h.arg);
+          EXPECT_TRUE(r);
+        }
+      }
+    };
+  }
+
+  void check_stored(const std::vector<std::string>& directives, const std::string& raw) {
+    fail_sync_ = false;
+    for (const std::string& d : directives) {
+      std::istringstream in(d);
+      std::string key, address;
+      std::size_t count = 0;
+      in >> key >> address;
+      if (key == "stored") {
+        in >> count;
+        EXPECT_EQ(inbox(address).size(), count) << "INBOX of " << address;
+      } else if (key == "raw") {
+        auto messages = inbox(address);
+        ASSERT_FALSE(messages.empty()) << address;
+        EXPECT_EQ(test::escape(messages.front()), test::escape(raw));
+      }
+    }
+  }
+
+  // Runs testdata/<name>.txt and compares the whole rendered conversation.
+  void run_transcript(const std::string& name) {
+    const std::string text = read_file(kTestData + name + ".txt");
+    ASSERT_FALSE(text.empty()) << "missing " << name;
+    test::Transcript transcript = test::parse_transcript(text);
+    FakeTransport t;
+    t.script = transcript.script;
+    apply(transcript.directives, t);
+    run_session(t);
+    EXPECT_EQ(join(test::render(t.events)), join(test::render(transcript.expected))) << name;
+    check_stored(transcript.directives, transcript.raw);
+  }
+
+  struct Hook {
+    std::size_t piece;
+    std::string action;
+    std::string arg;
+  };
+
+  std::filesystem::path dir_;
+  asio::io_context io_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::atomic<bool> fail_sync_{false};
+  std::vector<Hook> hooks_;
+  SessionOptions options_;
+};
+
+// --- Golden transcripts (testdata/*.txt) -------------------------------------
+
+TEST_F(SessionTest, HappyPathStoresTheMessageByteExactWithTraceHeaders) { run_transcript("happy_path"); }
+TEST_F(SessionTest, PipelinedEnvelopeGetsRepliesInOrder) { run_transcript("pipelining"); }
+TEST_F(SessionTest, RsetEndsTheTransaction) { run_transcript("rset"); }
+TEST_F(SessionTest, UnknownUserIs550_511) { run_transcript("unknown_user"); }
+TEST_F(SessionTest, RelayToForeignDomainIsDenied) { run_transcript("relay_denied"); }
+TEST_F(SessionTest, SizeOverLimitIsRefusedAtMailAndAfterData) { run_transcript("size_limit"); }
+TEST_F(SessionTest, TooManyRecipientsGets452) { run_transcript("too_many_recipients"); }
+TEST_F(SessionTest, ErrorCounterEndsTheSession) { run_transcript("error_counter"); }
+TEST_F(SessionTest, SequenceErrorsAndHelpVrfyExpn) { run_transcript("sequence"); }
+TEST_F(SessionTest, AuthPlainSucceedsAndAllowsOwnAndAliasSender) { run_transcript("auth_plain"); }
+TEST_F(SessionTest, AuthLoginSucceedsWithChallenges) { run_transcript("auth_login"); }
+TEST_F(SessionTest, AuthFailureCancelAndThrottling) { run_transcript("auth_failure"); }
+TEST_F(SessionTest, SubmissionNeedsTlsBeforeAuthAndAuthBeforeMail) { run_transcript("submission_policy"); }
+TEST_F(SessionTest, SubmissionFromLoopbackMayAuthWithoutTls) { run_transcript("submission_loopback"); }
+TEST_F(SessionTest, SubmissionFromLoopbackStrictNeedsTls) { run_transcript("submission_loopback_strict"); }
+TEST_F(SessionTest, SubmissionForeignRecipientIsTemporarilyRefused) { run_transcript("submission_foreign"); }
+TEST_F(SessionTest, StarttlsDiscardsInjectedPipelinedCommands) { run_transcript("starttls_injection"); }
+TEST_F(SessionTest, StarttlsResetsTheSession) { run_transcript("starttls"); }
+TEST_F(SessionTest, BdatChunksAndBdatZeroLast) { run_transcript("bdat"); }
+TEST_F(SessionTest, BdatWithoutRecipientsReadsAndDropsTheChunk) { run_transcript("bdat_refused"); }
+TEST_F(SessionTest, LmtpRepliesOncePerRecipient) { run_transcript("lmtp"); }
+TEST_F(SessionTest, LmtpFailingTargetGetsItsOwnReply) { run_transcript("lmtp_failing_target"); }
+TEST_F(SessionTest, StoreFailureIs451AndNothingStored) { run_transcript("store_failure"); }
+TEST_F(SessionTest, SmugglingSequencesDoNotEndData) { run_transcript("smuggling"); }
+TEST_F(SessionTest, HostileCommandLines) { run_transcript("hostile_commands"); }
+TEST_F(SessionTest, AliasAndDuplicateRecipientsStoreOneCopyPerAccount) { run_transcript("alias_fanout"); }
+
+// --- Behaviour that needs code rather than a transcript ----------------------
+
+std::string ehlo_mail_rcpt_data() {
+  return "EHLO c.example\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n";
+}
+
+TEST_F(SessionTest, TheSameConversationGivesTheSameRepliesHoweverTheBytesArrive) {
+  const std::string conversation = ehlo_mail_rcpt_data() + "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
+  FakeTransport whole;
+  whole.script = {conversation};
+  run_session(whole);
+  const std::string expected = whole.server_output();
+  for (std::size_t cut : {1ul, 7ul, 17ul, 40ul, 70ul, 90ul, 100ul, conversation.size() - 3}) {
+    FakeTransport t;
+    t.script = {conversation.substr(0, cut), conversation.substr(cut)};
+    run_session(t);
+    EXPECT_EQ(t.server_output(), expected) << "cut at " << cut;
+  }
+  FakeTransport bytewise;
+  for (char c : conversation) bytewise.script.emplace_back(1, c);
+  run_session(bytewise);
+  EXPECT_EQ(bytewise.server_output(), expected);
+  EXPECT_EQ(inbox("alice@example.org").size(), 10u);  // whole, 8 cuts, byte by byte
+}
+
+TEST_F(SessionTest, AMessageOverTheLimitIsReadToItsEndWithoutBeingHeld) {
+  options_.limits.max_message_bytes = 64 * 1024;
+  FakeTransport t;
+  t.script.push_back(ehlo_mail_rcpt_data());
+  const std::string line(998, 'x');
+  std::string block;
+  while (block.size() < 256 * 1024) block += line + "\r\n";
+  for (int i = 0; i < 40; ++i) t.script.push_back(block);  // 10 MiB against 64 KiB
+  t.script.push_back(".\r\nQUIT\r\n");
+  run_session(t);
+  const std::string out = t.server_output();
+  EXPECT_NE(out.find("552 5.3.4 "), std::string::npos) << out;
+  EXPECT_NE(out.find("221 2.0.0 "), std::string::npos) << out;
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+  // The deadline for content is the data timeout (RFC 5321 4.5.3.2.6).
+  EXPECT_NE(std::find(t.deadlines.begin(), t.deadlines.end(), std::chrono::seconds(600)), t.deadlines.end());
+}
+
+TEST_F(SessionTest, TimeoutEndsTheSessionWithoutStoring) {
+  FakeTransport t;
+  t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\npartial"};
+  t.timeout_read_at = 2;
+  run_session(t);
+  EXPECT_TRUE(t.closed);
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+  ASSERT_FALSE(t.deadlines.empty());
+  EXPECT_EQ(t.deadlines.front(), std::chrono::seconds(300));
+}
+
+TEST_F(SessionTest, FailedWriteOfTheFinalReplyEndsTheSessionButTheMessageIsStored) {
+  // Write 0 is the greeting (flushed with the first read), 1 the replies up to 354,
+  // 2 the final 250: it fails after the commit, so the message exists (the client
+  // will retry: at-least-once, never lost).
+  FakeTransport t;
+  t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\nbody\r\n.\r\n", "QUIT\r\n"};
+  t.fail_write_at = 2;
+  run_session(t);
+  EXPECT_EQ(inbox("alice@example.org").size(), 1u);
+  EXPECT_EQ(t.unread_pieces(), 1u);
+}
+
+TEST_F(SessionTest, FailedReadEndsTheSessionMidMessage) {
+  FakeTransport t;
+  t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\n", "body\r\n.\r\n"};
+  t.fail_read_at = 2;
+  run_session(t);
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+}
+
+}  // namespace
+}  // namespace taube::smtp::server
