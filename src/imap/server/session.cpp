@@ -21,6 +21,8 @@ namespace taube::imap::server {
 namespace asio = boost::asio;
 using asio::awaitable;
 using namespace asio::experimental::awaitable_operators;
+// A named token: a temporary inside a co_await expression trips g++ 12 (docs/DEVELOPMENT.md).
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -134,7 +136,10 @@ awaitable<void> Session::idle_reporter(bool& done, asio::steady_timer& timer) {
     if (!co_await flush()) break;
     if (done) break;
     timer.expires_at(asio::steady_timer::time_point::max());
-    if (!mailbox_changed) co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!mailbox_changed) {
+      auto wait = timer.async_wait(kTuple);
+      co_await std::move(wait);
+    }
   }
 }
 
@@ -148,7 +153,8 @@ awaitable<Completion> Session::idle() {
   bool bad_line = false;
   auto reader = idle_reader(done, bad_line, timer);
   auto reporter = idle_reporter(done, timer);
-  co_await (std::move(reader) && std::move(reporter));
+  auto both = std::move(reader) && std::move(reporter);
+  co_await std::move(both);
   idle_timer_ = nullptr;
   input_.shrink_to_fit();
   if (bad_line) co_return bad("Expected DONE");
