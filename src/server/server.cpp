@@ -100,7 +100,8 @@ Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_
       auto l = net::Listener::open(executor, std::move(options), services.tls,
                                    factory->second.make_handler(services));
       if (!l) return l.error();
-      log::info("listener.open", {log::kv("protocol", name), log::kv("address", endpoint.to_string())});
+      config::Endpoint bound{endpoint.host, (*l)->port()};  // the real port when 0 was asked for
+      log::info("listener.open", {log::kv("protocol", name), log::kv("address", bound.to_string())});
       listeners.push_back(std::move(*l));
     }
   }
