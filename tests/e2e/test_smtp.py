@@ -1,0 +1,459 @@
+"""SMTP, submission and LMTP end to end: real clients (smtplib, swaks, raw sockets)
+against the real `taube serve`, every delivered message read back from the store
+byte for byte (tests/smtp_store_dump.cpp), and the hostile inputs of issue 3."""
+import os
+import re
+import smtplib
+import socket
+import sqlite3
+import ssl
+import subprocess
+import time
+import unittest
+
+from taubetest import TAUBE, TaubeCase
+
+DUMP = os.path.join(os.path.dirname(os.path.abspath(TAUBE)), "smtp_store_dump")
+HOST = "mx.test.example"
+MAX_BYTES = 10 * 1024 * 1024
+MAX_RCPT = 100
+
+
+def tls_client_context():
+    """The node's certificate is self-signed: encrypt, but do not verify."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class Raw:
+    """A line-level SMTP client over a socket, for what smtplib cannot send."""
+
+    def __init__(self, port, timeout=60):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed; pending %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        """One (possibly multi-line) reply: (code, [text lines])."""
+        lines = []
+        while True:
+            line = self.line()
+            lines.append(line[4:].decode("latin-1"))
+            if line[3:4] != b"-":
+                return int(line[:3]), lines
+
+    def cmd(self, text):
+        self.send(text + b"\r\n")
+        return self.reply()
+
+    def nothing_pending(self, wait=0.3):
+        """True when the server sent nothing (it is still reading our data)."""
+        self.sock.settimeout(wait)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return not self.buf
+        finally:
+            self.sock.settimeout(60)
+        self.buf += data
+        return False
+
+    def closed_by_server(self):
+        self.sock.settimeout(10)
+        try:
+            return self.sock.recv(1) == b""
+        except (ConnectionResetError, socket.timeout):
+            return False
+
+
+def split_trace(raw):
+    """Splits a stored message into the trace headers Taube added and the rest."""
+    m = re.match(rb"Return-Path: <[^\r\n]*>\r\nReceived: [^\r\n]*\r\n(?:\t[^\r\n]*\r\n)*", raw)
+    assert m, raw[:300]
+    return m.group(0), raw[m.end():]
+
+
+class SmtpCase(TaubeCase):
+    EXTRA_CONFIG = ""
+
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(os.path.exists(DUMP), f"{DUMP} missing: build the smtp_store_dump target")
+        self.taube("init")
+        self.taube("domain", "add", "example.org")
+        for user in ("alice", "bob", "carol"):
+            self.taube("user", "add", f"{user}@example.org", stdin=f"{user}-pw\n")
+        self.taube("alias", "add", "team@example.org", "alice@example.org", "bob@example.org")
+        config = self.isolated_config()
+        with open(config, "a") as f:
+            f.write(f'\n[server]\nhostname = "{HOST}"\n'
+                    f"[smtp]\nmax_message_bytes = {MAX_BYTES}\nmax_recipients = {MAX_RCPT}\n"
+                    + self.EXTRA_CONFIG)
+        self.server = self.start_server(config=config)
+
+    def tearDown(self):
+        if self.server.poll() is None:
+            rc, log = self.stop_server(self.server)
+            self.assertEqual(rc, 0, log[-3000:])
+            self.assertNotIn("ERROR: AddressSanitizer", log)
+            self.assertNotIn("runtime error:", log)
+        super().tearDown()
+
+    def messages(self, address):
+        """The raw INBOX messages of `address`, in UID order, exactly as stored."""
+        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), "messages", address],
+                             capture_output=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        data, result = out.stdout, []
+        while data:
+            header, data = data.split(b"\n", 1)
+            _, _, size = header.split(b" ")
+            size = int(size)
+            result.append(data[:size])
+            self.assertEqual(data[size:size + 1], b"\n")
+            data = data[size + 1:]
+        return result
+
+    def assert_delivered(self, address, content, sender, protocol, recipient=None):
+        """The newest INBOX message is `content` byte for byte after Taube's trace headers."""
+        stored = self.messages(address)
+        self.assertTrue(stored, f"nothing stored for {address}")
+        trace, rest = split_trace(stored[-1])
+        self.assertEqual(rest, content)
+        self.assertTrue(trace.startswith(f"Return-Path: <{sender}>\r\nReceived: from ".encode()), trace)
+        self.assertIn(f"\tby {HOST} with {protocol}".encode(), trace)
+        if recipient:
+            self.assertRegex(trace, rf"\tfor <{re.escape(recipient)}>; \w\w\w, \d\d \w\w\w \d{{4}} ".encode())
+        return trace
+
+    def vm_hwm_kib(self):
+        with open(f"/proc/{self.server.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        self.fail("no VmHWM")
+
+
+MESSAGE = (b"From: Sender <sender@example.net>\r\n"
+           b"To: alice@example.org\r\n"
+           b"Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n"
+           b"Message-ID: <e2e-1@example.net>\r\n"
+           b"MIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n"
+           b"Content-Transfer-Encoding: 8bit\r\n"
+           b"\r\n"
+           b"Gr\xc3\xbc\xc3\x9fe aus der Stadt.\r\n"
+           b".a line that starts with a dot\r\n"
+           b"..two dots\r\n"
+           b" \r\n"
+           b"last line\r\n")
+
+
+class SmtpClientsTest(SmtpCase):
+    def test_mx_plain_smtplib_message_is_stored_byte_exact(self):
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=60) as s:
+            code, banner = s.ehlo("client.example.net")
+            self.assertEqual(code, 250)
+            for ext in ("pipelining", "size", "8bitmime", "smtputf8", "enhancedstatuscodes", "chunking",
+                        "dsn", "starttls"):
+                self.assertTrue(s.has_extn(ext), ext)
+            self.assertEqual(s.esmtp_features["size"], str(MAX_BYTES))
+            self.assertFalse(s.has_extn("auth"), "no AUTH on the MX port")
+            refused = s.sendmail("sender@example.net", ["alice@example.org"], MESSAGE,
+                                 mail_options=["BODY=8BITMIME"])
+            self.assertEqual(refused, {})
+        trace = self.assert_delivered("alice@example.org", MESSAGE, "sender@example.net", "ESMTP",
+                                      "alice@example.org")
+        self.assertIn(b"from client.example.net ([127.0.0.1])", trace)
+        self.assertEqual(self.messages("bob@example.org"), [])
+
+    def test_one_blob_for_an_alias_and_a_direct_recipient(self):
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=60) as s:
+            s.sendmail("sender@example.net", ["team@example.org", "alice@example.org", "carol@example.org"],
+                       MESSAGE)
+        for user in ("alice", "bob", "carol"):
+            self.assertEqual(len(self.messages(f"{user}@example.org")), 1, user)
+            self.assert_delivered(f"{user}@example.org", MESSAGE, "sender@example.net", "ESMTP")
+        db = sqlite3.connect(os.path.join(self.data, "taube.db"))
+        self.assertEqual(db.execute("select count(*) from blobs").fetchone()[0], 1, "one blob for three copies")
+        db.close()
+
+    def test_submission_starttls_auth_plain_and_login(self):
+        for mechanism in ("PLAIN", "LOGIN"):
+            with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60) as s:
+                s.ehlo("laptop.example.org")
+                self.assertTrue(s.has_extn("starttls"))
+                s.starttls(context=tls_client_context())
+                s.ehlo("laptop.example.org")
+                self.assertFalse(s.has_extn("starttls"))
+                self.assertIn(mechanism, s.esmtp_features["auth"].split())
+                s.user, s.password = "alice@example.org", "alice-pw"
+                auth = s.auth_plain if mechanism == "PLAIN" else s.auth_login
+                code, text = s.auth(mechanism, auth, initial_response_ok=(mechanism == "PLAIN"))
+                self.assertEqual(code, 235, text)
+                msg = MESSAGE.replace(b"e2e-1", f"sub-{mechanism}".encode())
+                self.assertEqual(s.sendmail("alice@example.org", ["bob@example.org"], msg), {})
+            trace = self.assert_delivered("bob@example.org", msg, "alice@example.org", "ESMTPSA", "bob@example.org")
+            self.assertRegex(trace, rb"with ESMTPSA \(using TLSv1\.[23] with cipher [A-Z0-9_-]+\)")
+        self.assertEqual(len(self.messages("bob@example.org")), 2)
+
+    def test_submission_refuses_wrong_password_foreign_sender_and_needs_auth(self):
+        with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60) as s:
+            s.starttls(context=tls_client_context())
+            s.ehlo()
+            code, _ = s.mail("alice@example.org")
+            self.assertEqual(code, 530)
+            with self.assertRaises(smtplib.SMTPAuthenticationError) as e:
+                s.login("alice@example.org", "wrong")
+            self.assertEqual(e.exception.smtp_code, 535)
+            s.login("alice@example.org", "alice-pw")
+            code, text = s.mail("bob@example.org")
+            self.assertEqual((code, text[:5]), (553, b"5.7.1"))
+            self.assertEqual(s.mail("alice@example.org")[0], 250)
+            code, text = s.rcpt("friend@example.net")
+            self.assertEqual((code, text[:5]), (451, b"4.3.0"), "no queue yet: never a false 250")
+
+    def test_submissions_implicit_tls(self):
+        with smtplib.SMTP_SSL("127.0.0.1", self.ports["submissions"], timeout=60,
+                              context=tls_client_context()) as s:
+            s.ehlo("phone.example.org")
+            self.assertFalse(s.has_extn("starttls"))
+            s.login("bob@example.org", "bob-pw")
+            self.assertEqual(s.sendmail("bob@example.org", ["alice@example.org"], MESSAGE), {})
+        self.assert_delivered("alice@example.org", MESSAGE, "bob@example.org", "ESMTPSA", "alice@example.org")
+
+    def test_bdat_over_a_raw_socket_including_bdat_0_last(self):
+        raw = Raw(self.ports["smtp"])
+        self.assertEqual(raw.reply()[0], 220)
+        code, lines = raw.cmd(b"EHLO raw.example.net")
+        self.assertIn("CHUNKING", lines)
+        chunk1 = b"Subject: chunked\r\nMessage-ID: <bdat@example.net>\r\n\r\nfirst part, "
+        chunk2 = b"second part\nwith a bare LF (BDAT is binary: kept)\r\n.\r\nnot the end\r\n"
+        raw.send(b"MAIL FROM:<sender@example.net>\r\nRCPT TO:<bob@example.org>\r\n" +
+                 b"BDAT %d\r\n" % len(chunk1) + chunk1 + b"BDAT %d\r\n" % len(chunk2) + chunk2 +
+                 b"BDAT 0 LAST\r\n")
+        self.assertEqual(raw.reply()[0], 250)
+        self.assertEqual(raw.reply()[0], 250)
+        self.assertEqual(raw.reply(), (250, [f"2.0.0 {len(chunk1)} octets received"]))
+        self.assertEqual(raw.reply(), (250, [f"2.0.0 {len(chunk2)} octets received"]))
+        self.assertEqual(raw.reply(), (250, ["2.0.0 Message accepted for delivery"]))
+        # A one-chunk message with LAST.
+        body = b"Subject: one chunk\r\n\r\nx\r\n"
+        raw.send(b"MAIL FROM:<>\r\nRCPT TO:<alice@example.org>\r\nBDAT %d LAST\r\n" % len(body) + body)
+        self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 250])
+        self.assertEqual(raw.cmd(b"QUIT")[0], 221)
+        raw.close()
+        self.assert_delivered("bob@example.org", chunk1 + chunk2, "sender@example.net", "ESMTP", "bob@example.org")
+        self.assert_delivered("alice@example.org", body, "", "ESMTP", "alice@example.org")
+
+    def test_swaks_sessions(self):
+        body_file = os.path.join(self.data, "swaks-body.eml")
+        content = (b"From: swaks@example.net\r\nTo: alice@example.org\r\nSubject: via swaks\r\n"
+                   b"Message-ID: <swaks-1@example.net>\r\n\r\nline one\r\n.dot line\r\nend\r\n")
+        with open(body_file, "wb") as f:
+            f.write(content[:-2])  # swaks itself ends the data with CRLF "." CRLF
+        base = ["swaks", "--server", f"127.0.0.1:{self.ports['smtp']}", "--helo", "swaks.example.net",
+                "--timeout", "60"]
+        plain = subprocess.run(base + ["--from", "swaks@example.net", "--to", "alice@example.org",
+                                       "--data", f"@{body_file}"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(plain.returncode, 0, plain.stdout + plain.stderr)
+        self.assertIn("<-  250 2.0.0 Message accepted for delivery", plain.stdout)
+        self.assert_delivered("alice@example.org", content, "swaks@example.net", "ESMTP", "alice@example.org")
+        pipelined = subprocess.run(base + ["--pipeline", "--from", "swaks@example.net", "--to",
+                                           "bob@example.org,nobody@example.org", "--data", f"@{body_file}"],
+                                   capture_output=True, text=True, timeout=120)
+        self.assertIn("550 5.1.1", pipelined.stdout)
+        self.assertIn("<-  250 2.0.0 Message accepted for delivery", pipelined.stdout)
+        self.assert_delivered("bob@example.org", content, "swaks@example.net", "ESMTP")
+        relay = subprocess.run(base + ["--from", "swaks@example.net", "--to", "victim@example.com"],
+                               capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(relay.returncode, 0)
+        self.assertIn("550 5.7.1 Relaying denied", relay.stdout)
+        # swaks has no TLS here (no Net::SSLeay); AUTH in clear is allowed from loopback.
+        for mech in ("PLAIN", "LOGIN"):
+            auth = subprocess.run(["swaks", "--server", f"127.0.0.1:{self.ports['submission']}", "--auth", mech,
+                                   "--auth-user", "carol@example.org", "--auth-password", "carol-pw",
+                                   "--from", "carol@example.org", "--to", "bob@example.org",
+                                   "--data", f"@{body_file}"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(auth.returncode, 0, auth.stdout + auth.stderr)
+            self.assertIn("235 2.7.0 Authentication successful", auth.stdout)
+            self.assert_delivered("bob@example.org", content, "carol@example.org", "ESMTPA")
+        self.assertEqual(len(self.messages("bob@example.org")), 3)
+
+    def test_lmtp_replies_once_per_recipient(self):
+        with smtplib.LMTP("127.0.0.1", self.ports["lmtp"], timeout=60) as s:
+            code, _ = s.ehlo("mta.example.org")  # smtplib.LMTP sends LHLO
+            self.assertEqual(code, 250)
+            self.assertEqual(s.mail("sender@example.net")[0], 250)
+            self.assertEqual(s.rcpt("alice@example.org")[0], 250)
+            self.assertEqual(s.rcpt("nobody@example.org")[0], 550)
+            self.assertEqual(s.rcpt("team@example.org")[0], 250)
+            code, text = s.data(MESSAGE)  # the first accepted recipient's reply
+            self.assertEqual((code, text), (250, b"2.0.0 <alice@example.org> Delivered"))
+            code, text = s.getreply()  # RFC 2033 4.2: one more per accepted recipient
+            self.assertEqual((code, text), (250, b"2.0.0 <team@example.org> Delivered"))
+            self.assertEqual(s.noop()[0], 250, "no further reply was pending")
+        self.assert_delivered("alice@example.org", MESSAGE, "sender@example.net", "LMTP")
+        self.assert_delivered("bob@example.org", MESSAGE, "sender@example.net", "LMTP")
+        self.assertEqual(len(self.messages("alice@example.org")), 1)
+        with smtplib.SMTP("127.0.0.1", self.ports["lmtp"], timeout=60) as s:
+            self.assertEqual(s.ehlo()[0], 500, "LMTP takes LHLO, not EHLO")
+
+
+class SmtpStrictLoopbackTest(SmtpCase):
+    EXTRA_CONFIG = "[auth]\nallow_plaintext_from_loopback = false\n"
+
+    def test_submission_offers_auth_only_after_starttls(self):
+        with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60) as s:
+            s.ehlo()
+            self.assertFalse(s.has_extn("auth"))
+            code, text = s.docmd("AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAGFsaWNlLXB3")
+            self.assertEqual((code, text[:6]), (538, b"5.7.11"))
+            s.starttls(context=tls_client_context())
+            s.ehlo()
+            self.assertTrue(s.has_extn("auth"))
+            s.login("alice@example.org", "alice-pw")
+
+
+class SmtpHostileTest(SmtpCase):
+    def test_published_smuggling_sequences_end_nothing(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        raw.cmd(b"EHLO attacker.example.net")
+        sequences = [b"\n.\n", b"\n.\r\n", b"\r.\r", b"\r\n.\n", b"\r\n.\r", b"\n.\r"]
+        for i, seq in enumerate(sequences):
+            raw.send(b"MAIL FROM:<sender@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+            self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 354])
+            smuggled = b"MAIL FROM:<admin@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"
+            raw.send(b"Subject: smuggle %d\r\n\r\nhello" % i + seq + smuggled + b"Subject: evil\r\n\r\nevil")
+            self.assertTrue(raw.nothing_pending(), f"sequence {seq!r} ended DATA")
+            raw.send(b"\r\n.\r\n")
+            self.assertEqual(raw.reply(), (250, ["2.0.0 Message accepted for delivery"]), seq)
+        self.assertEqual(raw.cmd(b"QUIT")[0], 221)
+        raw.close()
+        stored = self.messages("alice@example.org")
+        self.assertEqual(len(stored), len(sequences))
+        self.assertEqual(self.messages("bob@example.org"), [])
+        for msg in stored:
+            _, rest = split_trace(msg)
+            self.assertIn(b"MAIL FROM:<admin@example.org>", rest)
+            # Every line ending stored as CRLF: no bare CR or LF survives to confuse a relay.
+            self.assertNotRegex(rest, rb"\r(?!\n)|(?<!\r)\n")
+
+    def test_starttls_command_injection_is_discarded(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        raw.cmd(b"EHLO client.example.net")
+        raw.send(b"STARTTLS\r\nMAIL FROM:<attacker@example.net>\r\nRCPT TO:<alice@example.org>\r\n")
+        self.assertEqual(raw.reply(), (220, ["2.0.0 Ready to start TLS"]))
+        self.assertEqual(raw.buf, b"", "no reply to the injected commands before the handshake")
+        tls = tls_client_context().wrap_socket(raw.sock, server_hostname=HOST)
+        raw.sock = tls
+        self.assertEqual(raw.cmd(b"EHLO client.example.net")[0], 250)
+        self.assertEqual(raw.cmd(b"DATA"), (503, ["5.5.1 Need RCPT before DATA"]),
+                         "the injected MAIL/RCPT must not have been acted on")
+        self.assertEqual(raw.cmd(b"QUIT")[0], 221)
+        raw.close()
+        self.assertEqual(self.messages("alice@example.org"), [])
+
+    def test_100_mb_message_against_10_mb_limit_is_refused_in_bounded_memory(self):
+        before = self.vm_hwm_kib()
+        raw = Raw(self.ports["smtp"], timeout=300)
+        raw.reply()
+        raw.cmd(b"EHLO big.example.net")
+        # SIZE= over the limit is refused at once (RFC 1870).
+        self.assertEqual(raw.cmd(b"MAIL FROM:<big@example.net> SIZE=104857600")[0], 552)
+        raw.send(b"MAIL FROM:<big@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+        self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 354])
+        line = b"x" * 998 + b"\r\n"
+        block = line * 1024  # 1 MiB
+        for _ in range(100):
+            raw.sock.sendall(block)
+        raw.send(b".\r\n")
+        self.assertEqual(raw.reply(), (552, ["5.3.4 Message size exceeds fixed maximum message size"]))
+        self.assertEqual(raw.cmd(b"NOOP")[0], 250, "the session goes on")
+        raw.cmd(b"QUIT")
+        raw.close()
+        after = self.vm_hwm_kib()
+        grown_mib = (after - before) / 1024
+        print(f"\nVmHWM before {before // 1024} MiB, after {after // 1024} MiB (+{grown_mib:.0f} MiB)"
+              " for a 100 MiB message against a 10 MiB limit")
+        self.assertLess(grown_mib, 60, "the server held far more than the limit")
+        self.assertEqual(self.messages("alice@example.org"), [])
+
+    def test_10000_rcpt_commands(self):
+        raw = Raw(self.ports["smtp"], timeout=300)
+        raw.reply()
+        raw.cmd(b"EHLO many.example.net")
+        self.assertEqual(raw.cmd(b"MAIL FROM:<many@example.net>")[0], 250)
+        codes = []
+        batch = 500
+        for start in range(0, 10000, batch):
+            raw.send(b"".join(b"RCPT TO:<alice@example.org>\r\n" for _ in range(batch)))
+            codes += [raw.reply()[0] for _ in range(batch)]
+        self.assertEqual(codes[:MAX_RCPT], [250] * MAX_RCPT)
+        self.assertEqual(codes[MAX_RCPT:], [452] * (10000 - MAX_RCPT))
+        self.assertEqual(raw.cmd(b"DATA")[0], 354)
+        raw.send(b"Subject: many\r\n\r\nx\r\n.\r\n")
+        self.assertEqual(raw.reply()[0], 250)
+        raw.cmd(b"QUIT")
+        raw.close()
+        self.assertEqual(len(self.messages("alice@example.org")), 1, "one copy per account")
+
+    def test_open_relay_attempt_is_refused(self):
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=60) as s:
+            with self.assertRaises(smtplib.SMTPRecipientsRefused) as e:
+                s.sendmail("alice@example.org", ["victim@example.com", "victim@[192.0.2.1]"], MESSAGE)
+            for rcpt, (code, text) in e.exception.recipients.items():
+                self.assertEqual((code, text), (550, b"5.7.1 Relaying denied"), rcpt)
+        # Nor through the LMTP or unauthenticated submission listeners.
+        with smtplib.LMTP("127.0.0.1", self.ports["lmtp"], timeout=60) as s:
+            s.ehlo()
+            s.mail("a@example.net")
+            self.assertEqual(s.rcpt("victim@example.com")[0], 550)
+        with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60) as s:
+            s.ehlo()
+            self.assertEqual(s.mail("a@example.net")[0], 530)
+
+    def test_nul_overlong_lines_and_8bit_commands_get_clear_errors(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        raw.cmd(b"EHLO hostile.example.net")
+        self.assertEqual(raw.cmd(b"NO\x00OP"), (500, ["5.5.2 NUL octet in command"]))
+        self.assertEqual(raw.cmd(b"NOOP " + b"A" * 100000), (500, ["5.5.2 Line too long"]))
+        code, text = raw.cmd("MAIL FROM:<jörg@example.net>".encode())
+        self.assertEqual((code, text[0][:5]), (553, "5.6.7"))
+        code, text = raw.cmd("NÖOP".encode())
+        self.assertEqual((code, text[0][:5]), (500, "5.5.2"))
+        self.assertEqual(raw.cmd("MAIL FROM:<jörg@example.net> SMTPUTF8".encode())[0], 250)
+        self.assertEqual(raw.cmd(b"NOOP")[0], 250, "the session goes on")
+        raw.close()
+
+    def test_error_counter_ends_an_abusive_session(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        raw.send(b"".join(b"FROB %d\r\n" % i for i in range(30)))
+        codes = [raw.reply()[0] for _ in range(11)]
+        self.assertEqual(codes, [500] * 10 + [421])
+        self.assertTrue(raw.closed_by_server())
+        raw.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,80 @@
+// Test helper for the SMTP end-to-end suites: prints what the store holds, so the
+// tests compare delivered messages byte for byte (blobs are zstd-compressed in the
+// database; Python has no zstd module here). Opens the SQLite store directly.
+//
+//   smtp_store_dump DB messages ADDRESS   every INBOX message: "message UID SIZE\n",
+//                                         then exactly SIZE raw bytes, then "\n"
+//   smtp_store_dump DB message-ids        "ADDRESS<TAB>MAILBOX<TAB>MESSAGE-ID\n" for
+//                                         every message of every account
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace taube;
+
+template <class T>
+T must(asio::awaitable<Result<T>> op, const char* what) {
+  asio::io_context io;
+  std::optional<Result<T>> out;
+  asio::co_spawn(io, std::move(op), [&](std::exception_ptr e, Result<T> r) {
+    if (e) std::rethrow_exception(e);
+    out.emplace(std::move(r));
+  });
+  io.run();
+  if (!out || !*out) {
+    std::fprintf(stderr, "smtp_store_dump: %s failed: %s\n", what, out ? (*out).error().detail.c_str() : "no result");
+    std::exit(2);
+  }
+  return std::move(**out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: smtp_store_dump DB messages ADDRESS | DB message-ids\n");
+    return 64;
+  }
+  store::sqlite::SqliteOptions options;
+  options.path = argv[1];
+  options.reader_threads = 1;
+  auto opened = store::sqlite::open_sqlite_store(options);
+  if (!opened) {
+    std::fprintf(stderr, "smtp_store_dump: %s\n", opened.error().detail.c_str());
+    return 2;
+  }
+  store::Store& s = **opened;
+  const std::string command = argv[2];
+  if (command == "messages" && argc == 4) {
+    auto account = must(s.find_account(argv[3]), "find_account");
+    auto a = s.account(account.id);
+    auto box = must(a->get_mailbox(std::string("INBOX")), "get_mailbox");
+    for (const auto& m : must(a->list_messages(box.id), "list_messages")) {
+      std::string raw = must(a->read_raw(box.id, m.uid), "read_raw");
+      std::printf("message %u %zu\n", m.uid, raw.size());
+      std::fwrite(raw.data(), 1, raw.size(), stdout);
+      std::printf("\n");
+    }
+    return 0;
+  }
+  if (command == "message-ids") {
+    for (const auto& account : must(s.list_accounts(std::nullopt), "list_accounts")) {
+      auto a = s.account(account.id);
+      for (const auto& box : must(a->list_mailboxes(), "list_mailboxes")) {
+        for (const auto& [uid, meta] : must(a->read_meta(box.id, store::all_uids()), "read_meta"))
+          std::printf("%s\t%s\t%s\n", account.address.c_str(), box.name.c_str(), meta.message_id.c_str());
+      }
+    }
+    return 0;
+  }
+  std::fprintf(stderr, "smtp_store_dump: unknown command %s\n", command.c_str());
+  return 64;
+}
