@@ -8,7 +8,6 @@
 //                                         every message of every account
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -30,7 +29,8 @@ T must(asio::awaitable<Result<T>> op, const char* what) {
   });
   io.run();
   if (!out || !*out) {
-    std::fprintf(stderr, "smtp_store_dump: %s failed: %s\n", what, out ? (*out).error().detail.c_str() : "no result");
+    std::fprintf(stderr, "smtp_store_dump: %s failed: %s\n", what,
+                 out ? (*out).error().detail.c_str() : "no result");
     std::exit(2);
   }
   return std::move(**out);
@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
       auto a = s.account(account.id);
       for (const auto& box : must(a->list_mailboxes(), "list_mailboxes")) {
         for (const auto& [uid, meta] : must(a->read_meta(box.id, store::all_uids()), "read_meta"))
-          std::printf("%s\t%s\t%s\n", account.address.c_str(), box.name.c_str(), meta.message_id.c_str());
+          std::printf("%s\t%s\t%s\n", account.address.c_str(), box.name.c_str(),
+                      meta.message_id.c_str());
       }
     }
     return 0;

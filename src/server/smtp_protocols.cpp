@@ -27,13 +27,15 @@ smtp::server::SessionOptions session_options(const config::Config& config, smtp:
 
 // A plain function, not a coroutine lambda: its parameters live in the coroutine
 // frame, so nothing dangles when the calling lambda goes away.
-boost::asio::awaitable<void> serve_connection(std::unique_ptr<net::Transport> transport,
-                                              std::shared_ptr<const smtp::server::SessionOptions> options,
-                                              store::Store* store, auth::Authenticator* authenticator) {
+boost::asio::awaitable<void> serve_connection(
+    std::unique_ptr<net::Transport> transport,
+    std::shared_ptr<const smtp::server::SessionOptions> options, store::Store* store,
+    auth::Authenticator* authenticator) {
   co_await smtp::server::run_session(*transport, *store, *authenticator, *options);
 }
 
-ProtocolFactory smtp_factory(const config::Config& config, smtp::server::Mode mode, bool implicit_tls) {
+ProtocolFactory smtp_factory(const config::Config& config, smtp::server::Mode mode,
+                             bool implicit_tls) {
   ProtocolFactory f;
   f.implicit_tls = implicit_tls;
   f.busy_reply = "421 4.7.0 " + config.hostname + " Too many connections\r\n";

@@ -331,6 +331,37 @@ class SmtpStrictLoopbackTest(SmtpCase):
             s.login("alice@example.org", "alice-pw")
 
 
+class SmtpLimitsTest(SmtpCase):
+    EXTRA_CONFIG = "max_connections_per_ip = 2\ncommand_timeout_seconds = 2\n"
+
+    def test_connections_per_address_are_limited_with_a_421(self):
+        first, second = Raw(self.ports["smtp"]), Raw(self.ports["smtp"])
+        self.assertEqual(first.reply()[0], 220)
+        self.assertEqual(second.reply()[0], 220)
+        third = Raw(self.ports["smtp"])
+        self.assertEqual(third.reply(), (421, [f"4.7.0 {HOST} Too many connections"]))
+        self.assertTrue(third.closed_by_server())
+        third.close()
+        first.cmd(b"QUIT")
+        first.close()
+        time.sleep(0.3)
+        fourth = Raw(self.ports["smtp"])
+        self.assertEqual(fourth.reply()[0], 220, "a slot is free again")
+        fourth.close()
+        second.close()
+
+    def test_an_idle_client_is_disconnected_after_the_command_timeout(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        self.assertEqual(raw.cmd(b"EHLO slow.example.net")[0], 250)
+        start = time.monotonic()
+        self.assertTrue(raw.closed_by_server())
+        waited = time.monotonic() - start
+        self.assertGreater(waited, 1.5)
+        self.assertLess(waited, 8)
+        raw.close()
+
+
 class SmtpHostileTest(SmtpCase):
     def test_published_smuggling_sequences_end_nothing(self):
         raw = Raw(self.ports["smtp"])

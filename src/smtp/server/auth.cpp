@@ -66,9 +66,12 @@ awaitable<void> Session::on_auth(const wire::Command& c) {
     if (initial) {
       line = *c.auth_initial_response;
     } else {
-      if (plain) reply_raw("334 ");
-      else reply_raw(std::string("334 ") + std::string(round == 0 ? auth::sasl::kLoginUserChallenge
-                                                                : auth::sasl::kLoginPasswordChallenge));
+      if (plain)
+        reply_raw("334 ");
+      else
+        reply_raw(std::string("334 ") + std::string(round == 0
+                                                        ? auth::sasl::kLoginUserChallenge
+                                                        : auth::sasl::kLoginPasswordChallenge));
       std::optional<wire::LineStep> step = co_await read_sasl_line();
       if (!step) co_return;
       if (auto* invalid = std::get_if<wire::Invalid>(&step->result)) {
@@ -116,10 +119,11 @@ awaitable<void> Session::on_auth(const wire::Command& c) {
 }
 
 awaitable<void> Session::finish_auth(std::string user, std::string password) {
-  Result<store::Account> account =
-      co_await authenticator_.authenticate(std::move(user), std::move(password), transport_.remote_address());
+  Result<store::Account> account = co_await authenticator_.authenticate(
+      std::move(user), std::move(password), transport_.remote_address());
   if (account) {
-    log::info("smtp.auth", {log::kv("client", client_log_name()), log::kv("account", account->address)});
+    log::info("smtp.auth",
+              {log::kv("client", client_log_name()), log::kv("account", account->address)});
     user_ = std::move(*account);
     reply(235, "2.7.0", "Authentication successful");
     co_return;
@@ -134,7 +138,8 @@ awaitable<void> Session::finish_auth(std::string user, std::string password) {
       reply(454, "4.7.0", "Too many failed attempts, try again later");
       break;
     default:
-      log::warn("smtp.auth_error", {log::kv("client", client_log_name()), log::kv("reason", account.error().detail)});
+      log::warn("smtp.auth_error",
+                {log::kv("client", client_log_name()), log::kv("reason", account.error().detail)});
       reply(454, "4.7.0", "Temporary authentication failure");
       break;
   }

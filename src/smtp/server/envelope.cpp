@@ -109,7 +109,8 @@ awaitable<void> Session::on_rcpt(const wire::Command& c) {
           // queue, which does not exist yet: a temporary failure, never a false 250.
           reply(451, "4.3.0", "Outbound delivery not yet available");
         } else {
-          log::info("smtp.relay_denied", {log::kv("client", client_log_name()), log::kv("recipient", address)});
+          log::info("smtp.relay_denied",
+                    {log::kv("client", client_log_name()), log::kv("recipient", address)});
           reply(550, "5.7.1", "Relaying denied");
         }
         break;

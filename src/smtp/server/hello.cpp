@@ -8,13 +8,13 @@ using boost::asio::awaitable;
 
 std::vector<std::string> Session::capabilities() const {
   std::vector<std::string> caps = {
-      "PIPELINING",                                             // RFC 2920
+      "PIPELINING",                                                 // RFC 2920
       "SIZE " + std::to_string(options_.limits.max_message_bytes),  // RFC 1870
-      "8BITMIME",                                               // RFC 6152
-      "SMTPUTF8",                                               // RFC 6531
-      "ENHANCEDSTATUSCODES",                                    // RFC 2034
-      "CHUNKING",                                               // RFC 3030
-      "DSN",                                                    // RFC 3461
+      "8BITMIME",                                                   // RFC 6152
+      "SMTPUTF8",                                                   // RFC 6531
+      "ENHANCEDSTATUSCODES",                                        // RFC 2034
+      "CHUNKING",                                                   // RFC 3030
+      "DSN",                                                        // RFC 3461
   };
   if (tls_available()) caps.push_back("STARTTLS");  // RFC 3207
   // RFC 4954: only on submission, and only where a password cannot leak in clear.

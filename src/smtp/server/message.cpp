@@ -52,12 +52,14 @@ awaitable<void> Session::on_data(const wire::Command&) {
   }
   const wire::DataOutcome& outcome = data.outcome();
   if (outcome.bare_lf || outcome.bare_cr) {
-    log::info("smtp.bare_line_endings", {log::kv("client", client_log_name()), log::kv("bare_lf", outcome.bare_lf),
-                                         log::kv("bare_cr", outcome.bare_cr)});
+    log::info("smtp.bare_line_endings",
+              {log::kv("client", client_log_name()), log::kv("bare_lf", outcome.bare_lf),
+               log::kv("bare_cr", outcome.bare_cr)});
   }
   if (std::optional<wire::Reply> rejection = wire::data_rejection(outcome, options_.data_policy)) {
-    log::info("smtp.message_refused", {log::kv("client", client_log_name()), log::kv("code", rejection->code),
-                                       log::kv("bytes", outcome.message_bytes)});
+    log::info("smtp.message_refused",
+              {log::kv("client", client_log_name()), log::kv("code", rejection->code),
+               log::kv("bytes", outcome.message_bytes)});
     reset_transaction();
     reply(*rejection);
     co_return;
@@ -145,7 +147,8 @@ awaitable<void> Session::deliver() {
   Result<std::vector<Result<store::Delivered>>> results = co_await store_.deliver(std::move(job));
 
   if (!results) {
-    log::error("smtp.store_failed", {log::kv("client", client_log_name()), log::kv("reason", results.error().detail)});
+    log::error("smtp.store_failed",
+               {log::kv("client", client_log_name()), log::kv("reason", results.error().detail)});
     if (is_lmtp()) {
       for (const Recipient& r : tx_.recipients)
         reply(451, "4.3.0", "<" + r.address + "> Temporary failure, message not stored");
@@ -165,8 +168,8 @@ awaitable<void> Session::deliver() {
   }
   ++messages_;
   log::info("smtp.delivered", {log::kv("client", client_log_name()), log::kv("bytes", bytes),
-                               log::kv("recipients", tx_.recipients.size()), log::kv("stored", stored),
-                               log::kv("message_id", message_id)});
+                               log::kv("recipients", tx_.recipients.size()),
+                               log::kv("stored", stored), log::kv("message_id", message_id)});
   if (is_lmtp()) {
     for (std::size_t r = 0; r < tx_.recipients.size(); ++r) {
       const Result<store::Delivered>* failed = nullptr;

@@ -57,7 +57,8 @@ Session::Session(net::Transport& transport, store::Store& store, auth::Authentic
 }
 
 awaitable<void> Session::run() {
-  log::debug("smtp.connect", {log::kv("remote", transport_.remote_address()), log::kv("tls", transport_.is_tls())});
+  log::debug("smtp.connect",
+             {log::kv("remote", transport_.remote_address()), log::kv("tls", transport_.is_tls())});
   reply(220, {}, options_.hostname + (is_lmtp() ? " LMTP" : " ESMTP") + " Taube ready");
   while (!closing_) {
     if (pending().empty()) {
@@ -78,8 +79,8 @@ awaitable<void> Session::run() {
     log::info("smtp.timeout", {log::kv("client", client_log_name())});
   }
   transport_.close();
-  log::debug("smtp.disconnect", {log::kv("client", client_log_name()), log::kv("messages", messages_),
-                                 log::kv("errors", errors_)});
+  log::debug("smtp.disconnect", {log::kv("client", client_log_name()),
+                                 log::kv("messages", messages_), log::kv("errors", errors_)});
 }
 
 awaitable<void> Session::dispatch(const wire::Command& command, bool pipelined_after) {
@@ -153,8 +154,10 @@ void Session::reply(const wire::Reply& r) {
   if (r.code >= 500 && !closing_) {
     ++errors_;
     if (errors_ >= options_.max_errors) {
-      log::info("smtp.too_many_errors", {log::kv("client", client_log_name()), log::kv("errors", errors_)});
-      wire::append_reply(out_, wire::make_reply(421, "4.7.0", options_.hostname + " Too many errors, closing"));
+      log::info("smtp.too_many_errors",
+                {log::kv("client", client_log_name()), log::kv("errors", errors_)});
+      wire::append_reply(
+          out_, wire::make_reply(421, "4.7.0", options_.hostname + " Too many errors, closing"));
       closing_ = true;
     }
   }
@@ -176,7 +179,8 @@ bool Session::tls_available() const {
 
 bool Session::auth_allowed() const {
   if (!is_submission()) return false;
-  return transport_.is_tls() || (options_.allow_plaintext_auth_from_loopback && transport_.is_loopback());
+  return transport_.is_tls() ||
+         (options_.allow_plaintext_auth_from_loopback && transport_.is_loopback());
 }
 
 std::string Session::client_log_name() const {

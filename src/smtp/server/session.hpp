@@ -10,7 +10,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,7 +50,7 @@ class Session {
 
  private:
   struct Recipient {
-    std::string address;  // as the client wrote it (for replies, Received: for)
+    std::string address;      // as the client wrote it (for replies, Received: for)
     wire::RcptParams params;  // RFC 3461 NOTIFY/ORCPT: kept for the outbound queue
     std::vector<store::AccountId> accounts;
   };

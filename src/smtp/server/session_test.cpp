@@ -2,11 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <atomic>
 #include <fstream>
+#include <random>
+#include <regex>
 #include <sstream>
 
 #include "admin/admin.hpp"
@@ -47,11 +48,14 @@ class SessionTest : public ::testing::Test {
     store_ = std::move(store::sqlite::open_sqlite_store(so).value());
     ASSERT_TRUE(run(admin::add_domain(*store_, "example.org")));
     for (const char* user : {"alice", "bob", "carol"})
-      ASSERT_TRUE(run(admin::add_user(*store_, std::string(user) + "@example.org", std::string(user) + "-secret")));
-    ASSERT_TRUE(run(admin::add_alias(*store_, "team@example.org", {"alice@example.org", "bob@example.org"})));
+      ASSERT_TRUE(run(admin::add_user(*store_, std::string(user) + "@example.org",
+                                      std::string(user) + "-secret")));
+    ASSERT_TRUE(run(
+        admin::add_alias(*store_, "team@example.org", {"alice@example.org", "bob@example.org"})));
     ASSERT_TRUE(run(admin::add_alias(*store_, "sales@example.org", {"alice@example.org"})));
     authenticator_ = std::make_unique<auth::Authenticator>(
-        *store_, auth::ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0), .max_failures_per_address = 3});
+        *store_, auth::ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0),
+                                      .max_failures_per_address = 3});
 
     options_.hostname = "mx.example.org";
     options_.limits.max_message_bytes = 10 * 1024 * 1024;
@@ -96,14 +100,17 @@ class SessionTest : public ::testing::Test {
     EXPECT_TRUE(t.closed);
   }
 
-  store::AccountId account(const std::string& address) { return run(store_->find_account(address)).value().id; }
+  store::AccountId account(const std::string& address) {
+    return run(store_->find_account(address)).value().id;
+  }
 
   // The raw messages in a user's INBOX, in UID order.
   std::vector<std::string> inbox(const std::string& address) {
     auto a = store_->account(account(address));
     auto box = run(a->get_mailbox(std::string("INBOX"))).value();
     std::vector<std::string> out;
-    for (const auto& m : run(a->list_messages(box.id)).value()) out.push_back(run(a->read_raw(box.id, m.uid)).value());
+    for (const auto& m : run(a->list_messages(box.id)).value())
+      out.push_back(run(a->read_raw(box.id, m.uid)).value());
     return out;
   }
 
@@ -116,7 +123,9 @@ class SessionTest : public ::testing::Test {
       if (key == "mode") {
         std::string m;
         in >> m;
-        options_.mode = m == "lmtp" ? Mode::kLmtp : m == "submission" ? Mode::kSubmission : Mode::kSmtp;
+        options_.mode = m == "lmtp"         ? Mode::kLmtp
+                        : m == "submission" ? Mode::kSubmission
+                                            : Mode::kSmtp;
       } else if (key == "tls") {
         t.tls = true;
       } else if (key == "loopback") {
@@ -204,7 +213,9 @@ class SessionTest : public ::testing::Test {
 
 // --- Golden transcripts (testdata/*.txt) -------------------------------------
 
-TEST_F(SessionTest, HappyPathStoresTheMessageByteExactWithTraceHeaders) { run_transcript("happy_path"); }
+TEST_F(SessionTest, HappyPathStoresTheMessageByteExactWithTraceHeaders) {
+  run_transcript("happy_path");
+}
 TEST_F(SessionTest, PipelinedEnvelopeGetsRepliesInOrder) { run_transcript("pipelining"); }
 TEST_F(SessionTest, RsetEndsTheTransaction) { run_transcript("rset"); }
 TEST_F(SessionTest, UnknownUserIs550_511) { run_transcript("unknown_user"); }
@@ -216,11 +227,21 @@ TEST_F(SessionTest, SequenceErrorsAndHelpVrfyExpn) { run_transcript("sequence");
 TEST_F(SessionTest, AuthPlainSucceedsAndAllowsOwnAndAliasSender) { run_transcript("auth_plain"); }
 TEST_F(SessionTest, AuthLoginSucceedsWithChallenges) { run_transcript("auth_login"); }
 TEST_F(SessionTest, AuthFailureCancelAndThrottling) { run_transcript("auth_failure"); }
-TEST_F(SessionTest, SubmissionNeedsTlsBeforeAuthAndAuthBeforeMail) { run_transcript("submission_policy"); }
-TEST_F(SessionTest, SubmissionFromLoopbackMayAuthWithoutTls) { run_transcript("submission_loopback"); }
-TEST_F(SessionTest, SubmissionFromLoopbackStrictNeedsTls) { run_transcript("submission_loopback_strict"); }
-TEST_F(SessionTest, SubmissionForeignRecipientIsTemporarilyRefused) { run_transcript("submission_foreign"); }
-TEST_F(SessionTest, StarttlsDiscardsInjectedPipelinedCommands) { run_transcript("starttls_injection"); }
+TEST_F(SessionTest, SubmissionNeedsTlsBeforeAuthAndAuthBeforeMail) {
+  run_transcript("submission_policy");
+}
+TEST_F(SessionTest, SubmissionFromLoopbackMayAuthWithoutTls) {
+  run_transcript("submission_loopback");
+}
+TEST_F(SessionTest, SubmissionFromLoopbackStrictNeedsTls) {
+  run_transcript("submission_loopback_strict");
+}
+TEST_F(SessionTest, SubmissionForeignRecipientIsTemporarilyRefused) {
+  run_transcript("submission_foreign");
+}
+TEST_F(SessionTest, StarttlsDiscardsInjectedPipelinedCommands) {
+  run_transcript("starttls_injection");
+}
 TEST_F(SessionTest, StarttlsResetsTheSession) { run_transcript("starttls"); }
 TEST_F(SessionTest, BdatChunksAndBdatZeroLast) { run_transcript("bdat"); }
 TEST_F(SessionTest, BdatWithoutRecipientsReadsAndDropsTheChunk) { run_transcript("bdat_refused"); }
@@ -229,7 +250,9 @@ TEST_F(SessionTest, LmtpFailingTargetGetsItsOwnReply) { run_transcript("lmtp_fai
 TEST_F(SessionTest, StoreFailureIs451AndNothingStored) { run_transcript("store_failure"); }
 TEST_F(SessionTest, SmugglingSequencesDoNotEndData) { run_transcript("smuggling"); }
 TEST_F(SessionTest, HostileCommandLines) { run_transcript("hostile_commands"); }
-TEST_F(SessionTest, AliasAndDuplicateRecipientsStoreOneCopyPerAccount) { run_transcript("alias_fanout"); }
+TEST_F(SessionTest, AliasAndDuplicateRecipientsStoreOneCopyPerAccount) {
+  run_transcript("alias_fanout");
+}
 
 // --- Behaviour that needs code rather than a transcript ----------------------
 
@@ -238,7 +261,8 @@ std::string ehlo_mail_rcpt_data() {
 }
 
 TEST_F(SessionTest, TheSameConversationGivesTheSameRepliesHoweverTheBytesArrive) {
-  const std::string conversation = ehlo_mail_rcpt_data() + "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
+  const std::string conversation =
+      ehlo_mail_rcpt_data() + "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
   FakeTransport whole;
   whole.script = {conversation};
   run_session(whole);
@@ -271,7 +295,8 @@ TEST_F(SessionTest, AMessageOverTheLimitIsReadToItsEndWithoutBeingHeld) {
   EXPECT_NE(out.find("221 2.0.0 "), std::string::npos) << out;
   EXPECT_TRUE(inbox("alice@example.org").empty());
   // The deadline for content is the data timeout (RFC 5321 4.5.3.2.6).
-  EXPECT_NE(std::find(t.deadlines.begin(), t.deadlines.end(), std::chrono::seconds(600)), t.deadlines.end());
+  EXPECT_NE(std::find(t.deadlines.begin(), t.deadlines.end(), std::chrono::seconds(600)),
+            t.deadlines.end());
 }
 
 TEST_F(SessionTest, TimeoutEndsTheSessionWithoutStoring) {
@@ -303,6 +328,53 @@ TEST_F(SessionTest, FailedReadEndsTheSessionMidMessage) {
   t.fail_read_at = 2;
   run_session(t);
   EXPECT_TRUE(inbox("alice@example.org").empty());
+}
+
+// A poor man's fuzzer for the state machine (the libFuzzer build has no coroutines):
+// random sequences of protocol fragments and junk, cut at random places, in every
+// mode. The session must end, and everything it writes must be well-formed reply
+// lines, whatever the input (ASan/UBSan watch the rest).
+TEST_F(SessionTest, RandomFragmentsNeverBreakTheReplyStream) {
+  const std::vector<std::string> fragments = {
+      "EHLO x.example\r\n", "HELO x\r\n", "LHLO x\r\n", "MAIL FROM:<a@example.net>\r\n",
+      "MAIL FROM:<> SIZE=99999999999\r\n", "RCPT TO:<alice@example.org>\r\n",
+      "RCPT TO:<x@example.net>\r\n", "RCPT TO:<nobody@example.org> NOTIFY=NEVER\r\n", "DATA\r\n",
+      "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT 0 LAST\r\n", "BDAT 99999999999999999999\r\n",
+      ".\r\n", "\r\n.\r\n", "\n.\n", "\r.\r", "..\r\n", "RSET\r\n", "NOOP\r\n", "STARTTLS\r\n",
+      "AUTH PLAIN\r\n", "AUTH LOGIN\r\n", "AUTH PLAIN AGFiYw==\r\n", "*\r\n", "=\r\n",
+      "VRFY x\r\n", "HELP\r\n", std::string(1, '\0'), "\r", "\n", std::string(3000, 'x'),
+      "Subject: x\r\n\r\nbody\r\n", "\xff\xfe", "QUIT\r\n"};
+  std::mt19937 rng(20261126);
+  const std::regex line(R"([2-5][0-9][0-9][ -][\x20-\x7e]*)");
+  for (int round = 0; round < 600; ++round) {
+    options_.mode = static_cast<Mode>(round % 3);
+    options_.limits.max_message_bytes = 1000;
+    FakeTransport t;
+    t.loopback = round % 2 == 0;
+    t.remote = t.loopback ? "127.0.0.1" : "192.0.2.10";
+    std::string input;
+    const int n = std::uniform_int_distribution<int>(1, 60)(rng);
+    for (int i = 0; i < n; ++i)
+      input += fragments[std::uniform_int_distribution<std::size_t>(0, fragments.size() - 1)(rng)];
+    for (std::size_t at = 0; at < input.size();) {
+      const std::size_t len = std::uniform_int_distribution<std::size_t>(1, 700)(rng);
+      t.script.push_back(input.substr(at, len));
+      at += len;
+    }
+    run_session(t);
+    const std::string out = t.server_output();
+    ASSERT_GE(out.size(), 2u);
+    ASSERT_EQ(out.substr(out.size() - 2), "\r\n") << test::escape(out);
+    std::size_t start = 0;
+    while (start < out.size()) {
+      const std::size_t end = out.find("\r\n", start);
+      ASSERT_NE(end, std::string::npos);
+      const std::string l = out.substr(start, end - start);
+      ASSERT_TRUE(std::regex_match(l, line)) << "round " << round << ": " << test::escape(l);
+      ASSERT_LE(l.size(), 510u);
+      start = end + 2;
+    }
+  }
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -86,12 +85,16 @@ class FakeTransport final : public net::Transport {
     co_return true;
   }
 
-  void set_deadline(std::chrono::steady_clock::duration timeout) override { deadlines.push_back(timeout); }
+  void set_deadline(std::chrono::steady_clock::duration timeout) override {
+    deadlines.push_back(timeout);
+  }
   bool timed_out() const override { return timed_out_; }
   bool is_tls() const override { return tls; }
   const std::string& remote_address() const override { return remote; }
   bool is_loopback() const override { return loopback; }
-  std::string tls_description() const override { return tls ? "TLSv1.3 with cipher TEST_CIPHER" : ""; }
+  std::string tls_description() const override {
+    return tls ? "TLSv1.3 with cipher TEST_CIPHER" : "";
+  }
   void close() override { closed = true; }
 
   std::string server_output() const {
@@ -148,13 +151,17 @@ inline std::string unescape(std::string_view s) {
       continue;
     }
     const char c = s[++i];
-    if (c == 'r') out += '\r';
-    else if (c == 'n') out += '\n';
-    else if (c == 't') out += '\t';
+    if (c == 'r')
+      out += '\r';
+    else if (c == 'n')
+      out += '\n';
+    else if (c == 't')
+      out += '\t';
     else if (c == 'x' && i + 2 < s.size() + 1) {
       out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
-    } else out += c;
+    } else
+      out += c;
   }
   return out;
 }
@@ -183,7 +190,7 @@ struct Transcript {
   std::vector<std::string> directives;  // "@key value" lines, without "@"
   std::vector<std::string> script;      // one piece per client send
   std::vector<Event> expected;
-  std::string raw;                      // "R:" lines: an expected stored message
+  std::string raw;  // "R:" lines: an expected stored message
 };
 
 inline Transcript parse_transcript(std::string_view text) {
@@ -199,7 +206,8 @@ inline Transcript parse_transcript(std::string_view text) {
     }
     if (line.size() < 2) continue;
     const std::string_view tag = line.substr(0, 2);
-    const std::string bytes = unescape(line.substr(std::min<std::size_t>(3, line.size()))) + (tag[1] == ':' ? "\r\n" : "");
+    const std::string bytes = unescape(line.substr(std::min<std::size_t>(3, line.size()))) +
+                              (tag[1] == ':' ? "\r\n" : "");
     if (tag[0] == 'R') {
       t.raw += bytes;
       continue;

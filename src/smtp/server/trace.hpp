@@ -10,14 +10,14 @@
 namespace taube::smtp::server {
 
 struct TraceInfo {
-  std::string reverse_path;    // MAIL FROM address; empty for the null path "<>"
-  std::string helo;            // the client's HELO/EHLO/LHLO argument
-  bool helo_is_domain = false; // only a syntactically valid name is written as is
-  std::string remote_address;  // "192.0.2.1" or "2001:db8::1"
-  std::string by_host;         // this server's name
-  std::string protocol;        // RFC 3848 "with" keyword, see with_protocol()
-  std::string tls;             // e.g. "TLSv1.3 with cipher ..."; empty without TLS
-  std::string for_recipient;   // written only when the message has exactly one
+  std::string reverse_path;     // MAIL FROM address; empty for the null path "<>"
+  std::string helo;             // the client's HELO/EHLO/LHLO argument
+  bool helo_is_domain = false;  // only a syntactically valid name is written as is
+  std::string remote_address;   // "192.0.2.1" or "2001:db8::1"
+  std::string by_host;          // this server's name
+  std::string protocol;         // RFC 3848 "with" keyword, see with_protocol()
+  std::string tls;              // e.g. "TLSv1.3 with cipher ..."; empty without TLS
+  std::string for_recipient;    // written only when the message has exactly one
   std::chrono::system_clock::time_point when;
 };
 

@@ -65,7 +65,8 @@ TEST(SmtpTrace, ProtocolKeywordsFollowRfc3848) {
 
 TEST(SmtpTrace, DateIsRfc5322InUtc) {
   EXPECT_EQ(format_date(sys_days{year{2024} / 2 / 29}), "Thu, 29 Feb 2024 00:00:00 +0000");
-  EXPECT_EQ(format_date(sys_days{year{1970} / 1 / 1} + seconds{59}), "Thu, 01 Jan 1970 00:00:59 +0000");
+  EXPECT_EQ(format_date(sys_days{year{1970} / 1 / 1} + seconds{59}),
+            "Thu, 01 Jan 1970 00:00:59 +0000");
 }
 
 }  // namespace
