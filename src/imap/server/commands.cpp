@@ -22,7 +22,7 @@ constexpr CommandSpec kCommands[] = {
     {"COPY", cmd_copy, kSel, false},
     {"CREATE", cmd_create, kAuth},
     {"DELETE", cmd_delete, kAuth},
-    {"ENABLE", cmd_enable, kAuth},
+    {"ENABLE", cmd_enable, unsigned(State::kAuthenticated)},  // RFC 5161 3.1
     {"EXAMINE", cmd_select, kAuth},
     {"EXPUNGE", cmd_expunge, kSel},
     {"FETCH", cmd_fetch, kSel, false},

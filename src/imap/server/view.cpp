@@ -42,6 +42,8 @@ std::optional<std::vector<std::pair<std::uint32_t, store::Uid>>> SelectedView::r
     }
   } else {
     for (const auto& r : set.ranges) {
+      // "*" in an empty mailbox names no message (as Dovecot answers "1:*" there).
+      if (n == 0 && (r.first == wire::kStar || r.last == wire::kStar)) continue;
       std::uint32_t a = r.first == wire::kStar ? n : r.first;
       std::uint32_t b = r.last == wire::kStar ? n : r.last;
       if (a > b) std::swap(a, b);

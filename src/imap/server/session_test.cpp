@@ -1,0 +1,104 @@
+// Session tests over the in-memory transport with a real SQLite store:
+// golden transcripts (testdata/*.txt, C:/S: lines) for the RFC 9051 examples
+// we implement, and failure injection (the Nth read or write fails).
+#include <gtest/gtest.h>
+
+#include "imap/server/test_support.hpp"
+
+namespace taube::imap::server {
+namespace {
+
+using testing::Harness;
+using testing::Script;
+
+const std::filesystem::path kTestData = std::filesystem::path(TAUBE_SOURCE_DIR) / "src/imap/server/testdata";
+
+void expect_transcript(const std::string& name, bool one_read_per_line = false) {
+  Harness harness;
+  auto transcript = testing::load_transcript(kTestData / name);
+  Script script;
+  if (one_read_per_line) {
+    std::size_t pos = 0;
+    while (pos < transcript.client.size()) {
+      std::size_t end = transcript.client.find("\r\n", pos) + 2;
+      script.reads.push_back(transcript.client.substr(pos, end - pos));
+      pos = end;
+    }
+  } else {
+    script.reads.push_back(transcript.client);
+  }
+  std::string output = harness.run(script);
+  std::string diff = testing::compare_transcript(transcript.server, output);
+  EXPECT_EQ(diff, "") << name << " produced:\n" << output;
+}
+
+TEST(ImapSession, GreetsLogsInAndOut) { expect_transcript("login_logout.txt"); }
+TEST(ImapSession, ManagesMailboxes) { expect_transcript("mailboxes.txt"); }
+TEST(ImapSession, AppendsSelectsFetchesStoresAndExpunges) { expect_transcript("messages.txt"); }
+TEST(ImapSession, SearchesWithEveryKindOfKey) { expect_transcript("search.txt"); }
+TEST(ImapSession, CopiesAndMovesWithCopyUid) { expect_transcript("copy_move.txt"); }
+TEST(ImapSession, AnswersHostileInputWithBadAndSurvives) { expect_transcript("hostile.txt"); }
+TEST(ImapSession, DiscardsInputPipelinedAfterStartTls) { expect_transcript("starttls.txt"); }
+TEST(ImapSession, HandlesInputSplitIntoOneReadPerLine) { expect_transcript("messages.txt", true); }
+
+TEST(ImapSession, RefusesPlaintextLoginFromRemoteAddresses) {
+  Harness harness;
+  Script script;
+  script.loopback = false;
+  script.reads = {"a CAPABILITY\r\nb LOGIN a@example.org pw\r\nc AUTHENTICATE PLAIN AGFAZXhhbXBsZS5vcmcAcHc=\r\n"};
+  std::string out = harness.run(script);
+  EXPECT_NE(out.find("LOGINDISABLED"), std::string::npos) << out;
+  EXPECT_EQ(out.find("AUTH=PLAIN"), std::string::npos) << out;
+  EXPECT_NE(out.find("b NO [PRIVACYREQUIRED] Use STARTTLS first\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("c NO [PRIVACYREQUIRED] Use STARTTLS first\r\n"), std::string::npos) << out;
+}
+
+TEST(ImapSession, AcceptsLoginOverTlsFromRemoteAddresses) {
+  Harness harness;
+  Script script;
+  script.loopback = false;
+  script.tls = true;
+  script.reads = {"a AUTHENTICATE PLAIN AGFAZXhhbXBsZS5vcmcAcHc=\r\n"};
+  std::string out = harness.run(script);
+  EXPECT_NE(out.find("a OK [CAPABILITY "), std::string::npos) << out;
+}
+
+TEST(ImapSession, EndsQuietlyWhenAReadFails) {
+  Harness harness;
+  Script script;
+  script.reads = {"a LOGIN a@example.org pw\r\n", "b SELECT INBOX\r\n", "c NOOP\r\n"};
+  script.fail_read_at = 2;
+  std::string out = harness.run(script);
+  EXPECT_NE(out.find("a OK "), std::string::npos);
+  EXPECT_EQ(out.find("b OK"), std::string::npos) << out;
+  EXPECT_EQ(out.find("c OK"), std::string::npos) << out;
+}
+
+TEST(ImapSession, StopsAfterAFailedWrite) {
+  for (int n = 1; n <= 4; ++n) {
+    Harness harness;
+    Script script;
+    script.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc NOOP\r\nd NOOP\r\n"};
+    script.fail_write_at = n;
+    std::string out = harness.run(script);
+    // Write n failed: nothing after it was written, and the session ended.
+    EXPECT_EQ(out.find("d OK"), std::string::npos) << "n=" << n << "\n" << out;
+  }
+}
+
+TEST(ImapSession, ReportsItsOwnAppendToTheSelectedMailboxBeforeTheTaggedOk) {
+  Harness harness;
+  // The second session appends while the first is between commands: the
+  // first learns of it at its next command, not before.
+  Script first;
+  first.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\n"};
+  std::string out = harness.run(first);
+  ASSERT_NE(out.find("* 0 EXISTS"), std::string::npos) << out;
+  Script second;
+  second.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc APPEND INBOX {9+}\r\nSubject:\r\n\r\nd NOOP\r\n"};
+  out = harness.run(second);
+  EXPECT_NE(out.find("* 1 EXISTS\r\nc OK [APPENDUID "), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace taube::imap::server
