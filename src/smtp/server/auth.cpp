@@ -125,6 +125,7 @@ awaitable<void> Session::finish_auth(std::string user, std::string password) {
     log::info("smtp.auth",
               {log::kv("client", client_log_name()), log::kv("account", account->address)});
     user_ = std::move(*account);
+    user_->password_hash.clear();  // not needed after login; keep secrets short-lived
     reply(235, "2.7.0", "Authentication successful");
     co_return;
   }

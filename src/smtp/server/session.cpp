@@ -71,7 +71,15 @@ awaitable<void> Session::run() {
     if (auto* invalid = std::get_if<wire::Invalid>(&step.result)) {
       reply(invalid->reply);
     } else if (auto* command = std::get_if<wire::Command>(&step.result)) {
-      co_await dispatch(*command, step.has_unconsumed_input || !pending().empty());
+      co_await dispatch(*command);
+    }
+    // Checked between commands, so that a command with several replies (LMTP
+    // after DATA) is never cut in the middle.
+    if (errors_ >= options_.max_errors && !closing_) {
+      log::info("smtp.too_many_errors",
+                {log::kv("client", client_log_name()), log::kv("errors", errors_)});
+      reply(421, "4.7.0", options_.hostname + " Too many errors, closing");
+      closing_ = true;
     }
   }
   co_await flush();
@@ -83,7 +91,7 @@ awaitable<void> Session::run() {
                                  log::kv("messages", messages_), log::kv("errors", errors_)});
 }
 
-awaitable<void> Session::dispatch(const wire::Command& command, bool pipelined_after) {
+awaitable<void> Session::dispatch(const wire::Command& command) {
   // RFC 2033 4.1: LMTP greets with LHLO only; SMTP does not know LHLO.
   if (is_lmtp() && (command.verb == Verb::kHelo || command.verb == Verb::kEhlo)) {
     reply(500, "5.5.1", "Use LHLO with LMTP");
@@ -103,13 +111,6 @@ awaitable<void> Session::dispatch(const wire::Command& command, bool pipelined_a
       else
         reply(503, "5.5.1", "Bad sequence of commands");
       co_return;
-    }
-    if (command.verb == Verb::kStarttls && pipelined_after) {
-      // RFC 3207 4.2, CVE-2011-0411: commands pipelined after STARTTLS were sent
-      // in clear text and must not be acted on after the handshake.
-      log::warn("smtp.starttls_injection", {log::kv("client", client_log_name()),
-                                            log::kv("discarded_bytes", pending().size())});
-      consume(pending().size());
     }
     co_await (this->*spec.handler)(command);
     co_return;
@@ -151,16 +152,7 @@ void Session::reply(int code, std::string_view enhanced, std::string_view text) 
 
 void Session::reply(const wire::Reply& r) {
   wire::append_reply(out_, r);
-  if (r.code >= 500 && !closing_) {
-    ++errors_;
-    if (errors_ >= options_.max_errors) {
-      log::info("smtp.too_many_errors",
-                {log::kv("client", client_log_name()), log::kv("errors", errors_)});
-      wire::append_reply(
-          out_, wire::make_reply(421, "4.7.0", options_.hostname + " Too many errors, closing"));
-      closing_ = true;
-    }
-  }
+  if (r.code >= 500) ++errors_;
 }
 
 void Session::reply_raw(std::string_view line) {

@@ -71,13 +71,13 @@ class Session {
   static const CommandSpec kCommands[];
 
   // --- session.cpp: loop, I/O, replies ---
-  boost::asio::awaitable<void> dispatch(const wire::Command& command, bool pipelined_after);
+  boost::asio::awaitable<void> dispatch(const wire::Command& command);
   boost::asio::awaitable<bool> fill();   // flush replies, then read more; false: gone
   boost::asio::awaitable<bool> flush();  // false: the write failed
   std::string_view pending() const { return std::string_view(in_).substr(in_pos_); }
   void consume(std::size_t n) { in_pos_ += n; }
   // Queues a reply. Every 5xx counts as an error; at max_errors the session ends
-  // with 421 4.7.0 after this reply.
+  // with 421 4.7.0 once the current command is answered.
   void reply(int code, std::string_view enhanced, std::string_view text);
   void reply(const wire::Reply& r);
   void reply_raw(std::string_view line);  // e.g. "354 ..." / "334 ...", CRLF added

@@ -335,15 +335,41 @@ TEST_F(SessionTest, FailedReadEndsTheSessionMidMessage) {
 // mode. The session must end, and everything it writes must be well-formed reply
 // lines, whatever the input (ASan/UBSan watch the rest).
 TEST_F(SessionTest, RandomFragmentsNeverBreakTheReplyStream) {
-  const std::vector<std::string> fragments = {
-      "EHLO x.example\r\n", "HELO x\r\n", "LHLO x\r\n", "MAIL FROM:<a@example.net>\r\n",
-      "MAIL FROM:<> SIZE=99999999999\r\n", "RCPT TO:<alice@example.org>\r\n",
-      "RCPT TO:<x@example.net>\r\n", "RCPT TO:<nobody@example.org> NOTIFY=NEVER\r\n", "DATA\r\n",
-      "BDAT 5\r\n", "BDAT 3 LAST\r\n", "BDAT 0 LAST\r\n", "BDAT 99999999999999999999\r\n",
-      ".\r\n", "\r\n.\r\n", "\n.\n", "\r.\r", "..\r\n", "RSET\r\n", "NOOP\r\n", "STARTTLS\r\n",
-      "AUTH PLAIN\r\n", "AUTH LOGIN\r\n", "AUTH PLAIN AGFiYw==\r\n", "*\r\n", "=\r\n",
-      "VRFY x\r\n", "HELP\r\n", std::string(1, '\0'), "\r", "\n", std::string(3000, 'x'),
-      "Subject: x\r\n\r\nbody\r\n", "\xff\xfe", "QUIT\r\n"};
+  const std::vector<std::string> fragments = {"EHLO x.example\r\n",
+                                              "HELO x\r\n",
+                                              "LHLO x\r\n",
+                                              "MAIL FROM:<a@example.net>\r\n",
+                                              "MAIL FROM:<> SIZE=99999999999\r\n",
+                                              "RCPT TO:<alice@example.org>\r\n",
+                                              "RCPT TO:<x@example.net>\r\n",
+                                              "RCPT TO:<nobody@example.org> NOTIFY=NEVER\r\n",
+                                              "DATA\r\n",
+                                              "BDAT 5\r\n",
+                                              "BDAT 3 LAST\r\n",
+                                              "BDAT 0 LAST\r\n",
+                                              "BDAT 99999999999999999999\r\n",
+                                              ".\r\n",
+                                              "\r\n.\r\n",
+                                              "\n.\n",
+                                              "\r.\r",
+                                              "..\r\n",
+                                              "RSET\r\n",
+                                              "NOOP\r\n",
+                                              "STARTTLS\r\n",
+                                              "AUTH PLAIN\r\n",
+                                              "AUTH LOGIN\r\n",
+                                              "AUTH PLAIN AGFiYw==\r\n",
+                                              "*\r\n",
+                                              "=\r\n",
+                                              "VRFY x\r\n",
+                                              "HELP\r\n",
+                                              std::string(1, '\0'),
+                                              "\r",
+                                              "\n",
+                                              std::string(3000, 'x'),
+                                              "Subject: x\r\n\r\nbody\r\n",
+                                              "\xff\xfe",
+                                              "QUIT\r\n"};
   std::mt19937 rng(20261126);
   const std::regex line(R"([2-5][0-9][0-9][ -][\x20-\x7e]*)");
   for (int round = 0; round < 600; ++round) {

@@ -1,6 +1,6 @@
-// STARTTLS (RFC 3207). Pipelined input after the command was already discarded by
-// dispatch() (CVE-2011-0411); here the receiver forgets any partial line too, and
-// after the handshake the session starts over as if just connected (RFC 3207 4.2).
+// STARTTLS (RFC 3207). Input the client pipelined after the command was sent in
+// clear text and is discarded, never acted on after the handshake (RFC 3207 4.2,
+// CVE-2011-0411); after the handshake the session starts over as if just connected.
 #include "log/log.hpp"
 #include "smtp/server/session.hpp"
 
@@ -19,10 +19,14 @@ awaitable<void> Session::on_starttls(const wire::Command&) {
     reply(454, "4.7.0", "TLS not available");
     co_return;
   }
+  if (!pending().empty()) {
+    log::warn("smtp.starttls_injection",
+              {log::kv("client", client_log_name()), log::kv("discarded_bytes", pending().size())});
+    consume(pending().size());
+  }
+  receiver_.reset();
   reply(220, "2.0.0", "Ready to start TLS");
   if (!co_await flush()) co_return;
-  consume(pending().size());
-  receiver_.reset();
   if (!co_await transport_.start_tls(std::move(context))) {
     log::info("smtp.tls_failed", {log::kv("client", client_log_name())});
     closing_ = true;
