@@ -1,0 +1,91 @@
+// The PostgreSQL engine's operations as coroutines over one PgConn, with the
+// same semantics as the SQLite engine's ops (store/sqlite/ops.hpp). Writers run
+// inside the engine's group-commit transaction (each in its own SAVEPOINT) and
+// append the MailboxChanges they cause; readers run inside a read-only
+// REPEATABLE READ transaction. Domain errors are values; PgError propagates to
+// the job runner. Runs on the engine's io thread only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/postgres/pg_conn.hpp"
+#include "store/store.hpp"
+
+namespace taube::store::postgres::ops {
+
+template <class T>
+using Op = boost::asio::awaitable<Result<T>>;
+using Changes = std::vector<MailboxChange>;
+
+// A raw message hashed and compressed on the caller's thread.
+struct PreparedBlob {
+  std::string hash;
+  std::string frame;
+  std::uint64_t size = 0;
+};
+
+// Directory (ops_directory.cpp)
+Op<Domain> add_domain(PgConn& c, const std::string& name);
+Op<std::vector<Domain>> list_domains(PgConn& c);
+Op<void> delete_domain(PgConn& c, const std::string& name);
+Op<bool> is_local_domain(PgConn& c, const std::string& name);
+Op<Account> create_account(PgConn& c, Changes& changes, const std::string& address,
+                           const std::string& password_hash);
+Op<Account> find_account(PgConn& c, const std::string& address);
+Op<Account> get_account(PgConn& c, AccountId id);
+Op<std::vector<Account>> list_accounts(PgConn& c, const std::optional<std::string>& domain);
+Op<void> delete_account(PgConn& c, Changes& changes, AccountId id);
+Op<void> set_password_hash(PgConn& c, AccountId id, const std::string& password_hash);
+Op<void> add_alias(PgConn& c, const Alias& alias);
+Op<std::vector<Alias>> list_aliases(PgConn& c, const std::optional<std::string>& domain);
+Op<void> delete_alias(PgConn& c, const std::string& source);
+Op<std::vector<AccountId>> resolve_recipient(PgConn& c, const std::string& address);
+
+// Mailboxes and messages (ops_mail.cpp)
+Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const Delivery& d,
+                                           const PreparedBlob& blob);
+Op<std::vector<Mailbox>> list_mailboxes(PgConn& c, AccountId account);
+Op<Mailbox> get_mailbox(PgConn& c, AccountId account, const std::string& name);
+Op<Mailbox> get_mailbox(PgConn& c, AccountId account, MailboxId id);
+Op<Mailbox> create_mailbox(PgConn& c, Changes& changes, AccountId account, const std::string& name,
+                           SpecialUse use);
+Op<void> delete_mailbox(PgConn& c, Changes& changes, AccountId account, const std::string& name);
+Op<void> rename_mailbox(PgConn& c, Changes& changes, AccountId account, const std::string& from,
+                        const std::string& to);
+Op<void> subscribe(PgConn& c, AccountId account, const std::string& name);
+Op<void> unsubscribe(PgConn& c, AccountId account, const std::string& name);
+Op<std::vector<std::string>> list_subscriptions(PgConn& c, AccountId account);
+Op<std::vector<MessageRecord>> list_messages(PgConn& c, AccountId account, MailboxId mailbox,
+                                             ModSeq since);
+Op<std::vector<std::pair<Uid, MessageMeta>>> read_meta(PgConn& c, AccountId account,
+                                                       MailboxId mailbox, const UidSet& uids);
+// The stored (compressed) frame of one message.
+Op<std::string> read_frame(PgConn& c, AccountId account, MailboxId mailbox, Uid uid);
+Op<StoreFlagsResult> store_flags(PgConn& c, Changes& changes, AccountId account, MailboxId mailbox,
+                                 const UidSet& uids, FlagsMode mode, const Flags& flags,
+                                 std::optional<ModSeq> unchanged_since);
+Op<std::vector<Uid>> expunge(PgConn& c, Changes& changes, AccountId account, MailboxId mailbox,
+                             const UidSet& uids, bool only_deleted);
+Op<std::vector<Uid>> expunged_since(PgConn& c, AccountId account, MailboxId mailbox, ModSeq since);
+Op<CopyResult> copy(PgConn& c, Changes& changes, AccountId account, MailboxId from,
+                    const UidSet& uids, MailboxId to, bool move);
+Op<std::vector<Uid>> search_text(PgConn& c, AccountId account, MailboxId mailbox,
+                                 const std::string& query);
+Op<std::vector<Uid>> header_search(PgConn& c, AccountId account, MailboxId mailbox,
+                                   const std::string& field, const std::string& substring);
+
+// Blobs (ops_mail.cpp)
+Op<std::string> put_blob(PgConn& c, const PreparedBlob& blob);
+Op<std::string> get_blob_frame(PgConn& c, const std::string& hash);
+Op<void> erase_blob(PgConn& c, const std::string& hash);
+Op<std::uint64_t> count_blobs(PgConn& c);
+
+// Shared helpers
+UnixTime now();
+std::vector<UidRange> normalize(const UidSet& uids);  // sorted, merged, first <= last
+
+}  // namespace taube::store::postgres::ops

@@ -1,0 +1,664 @@
+// The PostgreSQL engine's io thread, connection pool, group commit, change
+// notifications (LISTEN/NOTIFY) and the asynchronous facade over ops::*.
+#include "store/postgres/postgres_store.hpp"
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <deque>
+#include <future>
+#include <random>
+#include <thread>
+#include <type_traits>
+
+#include "store/change_hub.hpp"
+#include "store/content.hpp"
+#include "store/postgres/ops.hpp"
+#include "store/postgres/pg_conn.hpp"
+#include "store/postgres/schema.hpp"
+
+namespace taube::store::postgres {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using ops::Changes;
+
+// A queued operation. run() executes it on the io thread over a connection;
+// it rethrows PgErrors that doom the whole transaction (lost connection,
+// deadlock, serialization failure) and turns the others into its result.
+// complete() hands the result to the caller's executor and is called once.
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual awaitable<bool> run(PgConn& conn, Changes& changes) = 0;
+  virtual void fail(const Error& e) = 0;
+  virtual void complete() = 0;
+};
+
+template <class R, class F, class Handler>
+class JobImpl final : public Job {
+ public:
+  JobImpl(F fn, Handler handler)
+      : fn_(std::move(fn)),
+        handler_(std::move(handler)),
+        // Keeps the caller's io_context from running out of work while we hold
+        // its continuation.
+        work_(asio::prefer(asio::get_associated_executor(handler_),
+                           asio::execution::outstanding_work.tracked)) {}
+
+  awaitable<bool> run(PgConn& conn, Changes& changes) override {
+    result_.reset();
+    std::optional<Error> error;
+    try {
+      auto op = fn_(conn, changes);
+      result_.emplace(co_await std::move(op));
+    } catch (const PgError& e) {
+      if (e.connection_lost() || e.retryable() || conn.is_bad()) throw;
+      error = e.to_error();
+    } catch (const std::exception& e) {
+      error = Error{ErrorCode::kInternal, e.what()};
+    }
+    if (error) result_.emplace(boost::system::in_place_error, std::move(*error));
+    co_return result_->has_value();
+  }
+
+  void fail(const Error& e) override { result_.emplace(boost::system::in_place_error, e); }
+
+  void complete() override {
+    if (!result_)
+      result_.emplace(boost::system::in_place_error, Error{ErrorCode::kInternal, "not run"});
+    asio::post(work_, [h = std::move(handler_), r = std::move(*result_)]() mutable {
+      std::move(h)(std::move(r));
+    });
+  }
+
+ private:
+  using Executor =
+      std::decay_t<decltype(asio::prefer(asio::get_associated_executor(std::declval<Handler&>()),
+                                         asio::execution::outstanding_work.tracked))>;
+  F fn_;
+  Handler handler_;
+  Executor work_;
+  std::optional<R> result_;
+};
+
+std::string change_payload(std::uint64_t node, const MailboxChange& c) {
+  return std::to_string(node) + " " + std::to_string(c.account.value) + " " +
+         std::to_string(c.mailbox.value) + " " + std::to_string(c.highest_modseq) + " " +
+         std::to_string(c.uid_next) + " " + (c.deleted ? "1" : "0");
+}
+
+// "node account mailbox highest_modseq uid_next deleted"; nullopt if malformed.
+std::optional<std::pair<std::uint64_t, MailboxChange>> parse_payload(std::string_view s) {
+  std::uint64_t v[6] = {};
+  const char* p = s.data();
+  const char* end = s.data() + s.size();
+  for (int i = 0; i < 6; ++i) {
+    while (p < end && *p == ' ') ++p;
+    auto [next, ec] = std::from_chars(p, end, v[i]);
+    if (ec != std::errc()) return std::nullopt;
+    p = next;
+  }
+  MailboxChange c{AccountId{static_cast<std::int64_t>(v[1])},
+                  MailboxId{static_cast<std::int64_t>(v[2])}, v[3], static_cast<Uid>(v[4]),
+                  v[5] != 0};
+  return std::make_pair(v[0], c);
+}
+
+// The loops catch every database error; anything else escaping one is a bug
+// and must not be swallowed (co_spawn's `detached` would).
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+class Engine {
+ public:
+  explicit Engine(PostgresOptions options)
+      : options_(std::move(options)), wake_(io_), listen_retry_(io_) {
+    if (options_.max_batch_jobs == 0) options_.max_batch_jobs = 1;
+    std::random_device rd;
+    node_id_ = (std::uint64_t{rd()} << 32 | rd()) & 0x7fffffffffffffffULL;
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    std::promise<void> ready;
+    auto started = ready.get_future();
+    asio::co_spawn(io_, start(), [this, &ready](std::exception_ptr e) {
+      if (e) {
+        ready.set_exception(e);
+        return;
+      }
+      ready.set_value();
+    });
+    thread_ = std::thread([this] { io_.run(); });
+    try {
+      started.get();
+    } catch (...) {
+      shutdown();
+      throw;
+    }
+  }
+
+  ~Engine() { shutdown(); }
+
+  template <class F>
+  auto write(F fn) {
+    return submit(std::move(fn), true);
+  }
+  template <class F>
+  auto read(F fn) {
+    return submit(std::move(fn), false);
+  }
+
+  ChangeHub& hub() { return hub_; }
+  const PostgresOptions& options() const { return options_; }
+
+ private:
+  template <class F>
+  auto submit(F fn, bool is_write) {
+    using R = typename std::invoke_result_t<F&, PgConn&, Changes&>::value_type;
+    return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
+        [this, is_write](auto handler, F f) {
+          std::unique_ptr<Job> job =
+              std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
+          asio::post(io_, [this, is_write, job = std::move(job)]() mutable {
+            (is_write ? write_queue_ : read_queue_).push_back(std::move(job));
+            wake_.cancel();
+          });
+        },
+        asio::use_awaitable, std::move(fn));
+  }
+
+  void shutdown() {
+    if (!thread_.joinable()) return;
+    asio::post(io_, [this] {
+      stopping_ = true;
+      wake_.cancel();
+      listen_retry_.cancel();
+      if (listener_) listener_->cancel_wait();
+    });
+    thread_.join();
+  }
+
+  awaitable<std::unique_ptr<PgConn>> open_conn() {
+    auto conn = co_await PgConn::connect(io_, options_.conninfo, options_.connect_timeout);
+    // Durability is not left to the server's default: a write completes only
+    // after its COMMIT is flushed (and, with synchronous standbys, replicated).
+    co_await conn->exec_script("SET synchronous_commit TO on");
+    co_return conn;
+  }
+
+  // Connects, migrates, LISTENs, then starts the pool's loops. Throws on failure.
+  awaitable<void> start() {
+    {
+      auto conn = co_await open_conn();
+      co_await migrate(*conn, options_.schema_version);
+    }
+    auto listener = co_await open_conn();
+    std::string listen = "LISTEN " + quoted_channel();
+    co_await listener->exec_script(listen);
+    asio::co_spawn(io_, listen_loop(std::move(listener)), rethrow);
+    int writers = std::max(1, options_.pool_size / 2);
+    int readers = std::max(1, options_.pool_size - writers);
+    for (int i = 0; i < writers; ++i) asio::co_spawn(io_, writer_loop(), rethrow);
+    for (int i = 0; i < readers; ++i) asio::co_spawn(io_, reader_loop(), rethrow);
+  }
+
+  std::string quoted_channel() const {
+    std::string out = "\"";
+    for (char c : options_.channel) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
+
+  awaitable<void> wait_for_work() {
+    boost::system::error_code ec;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  awaitable<void> writer_loop() {
+    std::unique_ptr<PgConn> conn;
+    for (;;) {
+      if (write_queue_.empty()) {
+        if (stopping_) co_return;
+        co_await wait_for_work();
+        continue;
+      }
+      std::vector<std::unique_ptr<Job>> batch;
+      while (!write_queue_.empty() && batch.size() < options_.max_batch_jobs) {
+        batch.push_back(std::move(write_queue_.front()));
+        write_queue_.pop_front();
+      }
+      co_await run_batch(conn, batch);
+    }
+  }
+
+  // Group commit: each job runs in its own SAVEPOINT of one transaction and
+  // callers learn their result only after COMMIT returned. A transaction that
+  // failed before COMMIT was sent (lost connection, deadlock) has left nothing
+  // behind and is retried as a whole on a fresh connection; once COMMIT was
+  // sent, a failure or an unknown outcome fails every job (kUnavailable), never
+  // reports success.
+  awaitable<void> run_batch(std::unique_ptr<PgConn>& conn,
+                            std::vector<std::unique_ptr<Job>>& batch) {
+    Changes changes;
+    std::optional<Error> batch_error;
+    for (int attempt = 0;; ++attempt) {
+      changes.clear();
+      bool commit_sent = false;
+      bool injected = false;
+      std::optional<PgError> error;
+      try {
+        if (!conn || conn->is_bad()) conn = co_await open_conn();
+        co_await conn->exec_script("BEGIN");
+        for (auto& job : batch) {
+          co_await conn->exec_script("SAVEPOINT job");
+          size_t mark = changes.size();
+          if (co_await job->run(*conn, changes)) {
+            co_await conn->exec_script("RELEASE job");
+          } else {
+            co_await conn->exec_script("ROLLBACK TO job; RELEASE job");
+            changes.resize(mark);
+          }
+        }
+        if (!changes.empty()) co_await notify(*conn, changes);
+        if (options_.on_commit) {
+          ++hook_calls_;
+          if (!options_.on_commit()) {
+            injected = true;
+            throw PgError("COMMIT failed (injected)", "", false);
+          }
+        }
+        commit_sent = true;
+        auto r = co_await conn->query("COMMIT");
+        // COMMIT of an aborted transaction answers ROLLBACK, without an error.
+        if (r.command() != "COMMIT") throw PgError("COMMIT answered " + r.command(), "", false);
+        break;
+      } catch (const PgError& e) {
+        error = e;
+      }
+      bool lost = !conn || conn->is_bad() || error->connection_lost();
+      if (!lost && !commit_sent) {
+        try {
+          co_await conn->exec_script("ROLLBACK");
+        } catch (const PgError&) {
+          lost = true;
+        }
+      }
+      if (lost) conn.reset();
+      if (!commit_sent && !injected && attempt < 2 && (lost || error->retryable())) continue;
+      batch_error = Error{ErrorCode::kUnavailable,
+                          std::string(commit_sent ? "commit failed or its outcome is unknown: "
+                                                  : "transaction failed: ") +
+                              error->what()};
+      break;
+    }
+    if (batch_error) {
+      for (auto& job : batch) job->fail(*batch_error);
+      changes.clear();
+    }
+    hub_.publish(changes);
+    for (auto& job : batch) job->complete();
+  }
+
+  // One NOTIFY per changed mailbox, sent inside the transaction: PostgreSQL
+  // delivers it at COMMIT and drops it on ROLLBACK.
+  awaitable<void> notify(PgConn& conn, const Changes& changes) {
+    std::string payloads = "{";
+    for (const auto& c : changes) {
+      if (payloads.size() > 1) payloads += ',';
+      payloads += '"' + change_payload(node_id_, c) + '"';
+    }
+    payloads += '}';
+    co_await conn.query("SELECT pg_notify($1, p) FROM unnest($2::text[]) p", options_.channel,
+                        payloads);
+  }
+
+  awaitable<void> reader_loop() {
+    std::unique_ptr<PgConn> conn;
+    for (;;) {
+      if (read_queue_.empty()) {
+        if (stopping_) co_return;
+        co_await wait_for_work();
+        continue;
+      }
+      auto job = std::move(read_queue_.front());
+      read_queue_.pop_front();
+      Changes unused;
+      for (int attempt = 0;; ++attempt) {
+        std::optional<PgError> error;
+        try {
+          if (!conn || conn->is_bad()) conn = co_await open_conn();
+          // One snapshot for all statements of the job.
+          co_await conn->exec_script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+          co_await job->run(*conn, unused);
+          co_await conn->exec_script("COMMIT");
+          break;
+        } catch (const PgError& e) {
+          error = e;
+        }
+        bool lost = !conn || conn->is_bad() || error->connection_lost();
+        if (!lost) {
+          try {
+            co_await conn->exec_script("ROLLBACK");
+          } catch (const PgError&) {
+            lost = true;
+          }
+        }
+        if (lost) conn.reset();
+        // Reads have no side effects: retry once on a fresh connection.
+        if (attempt < 1 && (lost || error->retryable())) continue;
+        job->fail(Error{ErrorCode::kUnavailable, std::string("read failed: ") + error->what()});
+        break;
+      }
+      job->complete();
+    }
+  }
+
+  // Other nodes' changes arrive as notifications on this connection; ours were
+  // published after our own COMMITs and are skipped by node id. A lost listener
+  // connection is re-established with a delay; changes in that gap are missed.
+  awaitable<void> listen_loop(std::unique_ptr<PgConn> conn) {
+    while (!stopping_) {
+      if (!conn) {
+        try {
+          conn = co_await open_conn();
+          std::string listen = "LISTEN " + quoted_channel();
+          co_await conn->exec_script(listen);
+        } catch (const PgError&) {
+          conn.reset();
+        }
+        if (!conn) {
+          listen_retry_.expires_after(std::chrono::milliseconds(200));
+          boost::system::error_code ec;
+          co_await listen_retry_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          continue;
+        }
+      }
+      listener_ = conn.get();
+      deliver_notifications(*conn);
+      bool readable = co_await conn->wait_readable();
+      listener_ = nullptr;
+      if (stopping_) break;
+      if (!readable) continue;
+      if (PQconsumeInput(conn->native()) == 0 || conn->is_bad()) {
+        conn.reset();
+        continue;
+      }
+      deliver_notifications(*conn);
+    }
+  }
+
+  void deliver_notifications(PgConn& conn) {
+    Changes changes;
+    while (PGnotify* n = PQnotifies(conn.native())) {
+      auto parsed = parse_payload(n->extra ? n->extra : "");
+      PQfreemem(n);
+      if (parsed && parsed->first != node_id_) changes.push_back(parsed->second);
+    }
+    if (!changes.empty()) hub_.publish(changes);
+  }
+
+  PostgresOptions options_;
+  std::uint64_t node_id_ = 0;
+  ChangeHub hub_;
+  asio::io_context io_;
+  asio::steady_timer wake_;  // cancelled to wake idle loops; never expires
+  asio::steady_timer listen_retry_;
+  // io thread only:
+  std::deque<std::unique_ptr<Job>> write_queue_;
+  std::deque<std::unique_ptr<Job>> read_queue_;
+  bool stopping_ = false;
+  PgConn* listener_ = nullptr;
+  std::uint64_t hook_calls_ = 0;
+  std::thread thread_;
+};
+
+Result<ops::PreparedBlob> prepare_blob(const std::string& raw, std::size_t max_bytes) {
+  if (raw.size() > max_bytes) return fail(ErrorCode::kTooLarge, "message too large");
+  auto frame = compress(raw);
+  if (!frame) return frame.error();
+  return ops::PreparedBlob{sha256_hex(raw), std::move(*frame), raw.size()};
+}
+
+// Hashing and compression happen on the caller's thread, not the io thread.
+Async<std::vector<Result<Delivered>>> deliver_on(Engine& engine, Delivery d) {
+  auto blob = prepare_blob(d.raw, engine.options().max_message_bytes);
+  if (!blob) co_return blob.error();
+  d.raw = std::string();
+  // GCC 12: build the operation in its own statement, never inside co_await.
+  auto op = engine.write([d = std::move(d), b = std::move(*blob)](PgConn& c, Changes& ch) {
+    return ops::deliver(c, ch, d, b);
+  });
+  co_return co_await std::move(op);
+}
+
+class PostgresBlobStore final : public BlobStore {
+ public:
+  explicit PostgresBlobStore(Engine& engine) : engine_(engine) {}
+
+  Async<std::string> put(std::string raw) override {
+    auto blob = prepare_blob(raw, engine_.options().max_message_bytes);
+    if (!blob) co_return blob.error();
+    auto op =
+        engine_.write([b = std::move(*blob)](PgConn& c, Changes&) { return ops::put_blob(c, b); });
+    co_return co_await std::move(op);
+  }
+  Async<std::string> get(std::string hash) override {
+    auto max = engine_.options().max_message_bytes;
+    auto op = engine_.read([hash](PgConn& c, Changes&) { return ops::get_blob_frame(c, hash); });
+    auto frame = co_await std::move(op);
+    if (!frame) co_return frame.error();
+    co_return decompress(*frame, max);
+  }
+  Async<void> erase(std::string hash) override {
+    return engine_.write([hash](PgConn& c, Changes&) { return ops::erase_blob(c, hash); });
+  }
+  Async<std::uint64_t> count() override {
+    return engine_.read([](PgConn& c, Changes&) { return ops::count_blobs(c); });
+  }
+
+ private:
+  Engine& engine_;
+};
+
+class PostgresAccountStore final : public AccountStore {
+ public:
+  PostgresAccountStore(Engine& engine, AccountId account) : e_(engine), a_(account) {}
+  AccountId account() const override { return a_; }
+
+  Async<std::vector<Mailbox>> list_mailboxes() override {
+    return e_.read([a = a_](PgConn& c, Changes&) { return ops::list_mailboxes(c, a); });
+  }
+  Async<Mailbox> get_mailbox(std::string name) override {
+    return e_.read([a = a_, name](PgConn& c, Changes&) { return ops::get_mailbox(c, a, name); });
+  }
+  Async<Mailbox> get_mailbox(MailboxId id) override {
+    return e_.read([a = a_, id](PgConn& c, Changes&) { return ops::get_mailbox(c, a, id); });
+  }
+  Async<Mailbox> create_mailbox(std::string name, SpecialUse use) override {
+    return e_.write([a = a_, name, use](PgConn& c, Changes& ch) {
+      return ops::create_mailbox(c, ch, a, name, use);
+    });
+  }
+  Async<void> delete_mailbox(std::string name) override {
+    return e_.write(
+        [a = a_, name](PgConn& c, Changes& ch) { return ops::delete_mailbox(c, ch, a, name); });
+  }
+  Async<void> rename_mailbox(std::string from, std::string to) override {
+    return e_.write([a = a_, from, to](PgConn& c, Changes& ch) {
+      return ops::rename_mailbox(c, ch, a, from, to);
+    });
+  }
+  Async<void> subscribe(std::string name) override {
+    return e_.write([a = a_, name](PgConn& c, Changes&) { return ops::subscribe(c, a, name); });
+  }
+  Async<void> unsubscribe(std::string name) override {
+    return e_.write([a = a_, name](PgConn& c, Changes&) { return ops::unsubscribe(c, a, name); });
+  }
+  Async<std::vector<std::string>> list_subscriptions() override {
+    return e_.read([a = a_](PgConn& c, Changes&) { return ops::list_subscriptions(c, a); });
+  }
+  Async<Delivered> append(MailboxId mailbox, std::string raw, MessageMeta meta, Flags flags,
+                          UnixTime internal_date) override {
+    std::vector<DeliveryTarget> targets;
+    targets.push_back(DeliveryTarget{a_, std::string(), mailbox, std::move(flags)});
+    Delivery d{std::move(raw), std::move(meta), internal_date, std::move(targets)};
+    auto op = deliver_on(e_, std::move(d));
+    auto r = co_await std::move(op);
+    if (!r) co_return r.error();
+    co_return std::move(r->front());
+  }
+  Async<std::vector<MessageRecord>> list_messages(MailboxId mailbox, ModSeq since) override {
+    return e_.read([a = a_, mailbox, since](PgConn& c, Changes&) {
+      return ops::list_messages(c, a, mailbox, since);
+    });
+  }
+  Async<std::vector<std::pair<Uid, MessageMeta>>> read_meta(MailboxId mailbox,
+                                                            UidSet uids) override {
+    return e_.read([a = a_, mailbox, uids](PgConn& c, Changes&) {
+      return ops::read_meta(c, a, mailbox, uids);
+    });
+  }
+  Async<std::string> read_raw(MailboxId mailbox, Uid uid) override {
+    auto max = e_.options().max_message_bytes;
+    auto op = e_.read([a = a_, mailbox, uid](PgConn& c, Changes&) {
+      return ops::read_frame(c, a, mailbox, uid);
+    });
+    auto frame = co_await std::move(op);
+    if (!frame) co_return frame.error();
+    co_return decompress(*frame, max);
+  }
+  Async<StoreFlagsResult> store_flags(MailboxId mailbox, UidSet uids, FlagsMode mode, Flags flags,
+                                      std::optional<ModSeq> unchanged_since) override {
+    return e_.write([a = a_, mailbox, uids, mode, flags, unchanged_since](PgConn& c, Changes& ch) {
+      return ops::store_flags(c, ch, a, mailbox, uids, mode, flags, unchanged_since);
+    });
+  }
+  Async<std::vector<Uid>> expunge(MailboxId mailbox, UidSet uids, bool only_deleted) override {
+    return e_.write([a = a_, mailbox, uids, only_deleted](PgConn& c, Changes& ch) {
+      return ops::expunge(c, ch, a, mailbox, uids, only_deleted);
+    });
+  }
+  Async<std::vector<Uid>> expunged_since(MailboxId mailbox, ModSeq since) override {
+    return e_.read([a = a_, mailbox, since](PgConn& c, Changes&) {
+      return ops::expunged_since(c, a, mailbox, since);
+    });
+  }
+  Async<CopyResult> copy(MailboxId from, UidSet uids, MailboxId to) override {
+    return e_.write([a = a_, from, uids, to](PgConn& c, Changes& ch) {
+      return ops::copy(c, ch, a, from, uids, to, false);
+    });
+  }
+  Async<CopyResult> move(MailboxId from, UidSet uids, MailboxId to) override {
+    return e_.write([a = a_, from, uids, to](PgConn& c, Changes& ch) {
+      return ops::copy(c, ch, a, from, uids, to, true);
+    });
+  }
+  Async<std::vector<Uid>> search_text(MailboxId mailbox, std::string query) override {
+    return e_.read([a = a_, mailbox, query](PgConn& c, Changes&) {
+      return ops::search_text(c, a, mailbox, query);
+    });
+  }
+  Async<std::vector<Uid>> header_search(MailboxId mailbox, std::string field,
+                                        std::string substring) override {
+    return e_.read([a = a_, mailbox, field, substring](PgConn& c, Changes&) {
+      return ops::header_search(c, a, mailbox, field, substring);
+    });
+  }
+
+ private:
+  Engine& e_;
+  AccountId a_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(PostgresOptions options) : e_(std::move(options)), blobs_(e_) {}
+
+  Async<Domain> add_domain(std::string name) override {
+    return e_.write([name](PgConn& c, Changes&) { return ops::add_domain(c, name); });
+  }
+  Async<std::vector<Domain>> list_domains() override {
+    return e_.read([](PgConn& c, Changes&) { return ops::list_domains(c); });
+  }
+  Async<void> delete_domain(std::string name) override {
+    return e_.write([name](PgConn& c, Changes&) { return ops::delete_domain(c, name); });
+  }
+  Async<bool> is_local_domain(std::string name) override {
+    return e_.read([name](PgConn& c, Changes&) { return ops::is_local_domain(c, name); });
+  }
+  Async<Account> create_account(std::string address, std::string password_hash) override {
+    return e_.write([address, password_hash](PgConn& c, Changes& ch) {
+      return ops::create_account(c, ch, address, password_hash);
+    });
+  }
+  Async<Account> find_account(std::string address) override {
+    return e_.read([address](PgConn& c, Changes&) { return ops::find_account(c, address); });
+  }
+  Async<Account> get_account(AccountId id) override {
+    return e_.read([id](PgConn& c, Changes&) { return ops::get_account(c, id); });
+  }
+  Async<std::vector<Account>> list_accounts(std::optional<std::string> domain) override {
+    return e_.read([domain](PgConn& c, Changes&) { return ops::list_accounts(c, domain); });
+  }
+  Async<void> delete_account(AccountId id) override {
+    return e_.write([id](PgConn& c, Changes& ch) { return ops::delete_account(c, ch, id); });
+  }
+  Async<void> set_password_hash(AccountId id, std::string password_hash) override {
+    return e_.write([id, password_hash](PgConn& c, Changes&) {
+      return ops::set_password_hash(c, id, password_hash);
+    });
+  }
+  Async<void> add_alias(Alias alias) override {
+    return e_.write([alias](PgConn& c, Changes&) { return ops::add_alias(c, alias); });
+  }
+  Async<std::vector<Alias>> list_aliases(std::optional<std::string> domain) override {
+    return e_.read([domain](PgConn& c, Changes&) { return ops::list_aliases(c, domain); });
+  }
+  Async<void> delete_alias(std::string source) override {
+    return e_.write([source](PgConn& c, Changes&) { return ops::delete_alias(c, source); });
+  }
+  Async<std::vector<AccountId>> resolve_recipient(std::string address) override {
+    return e_.read(
+        [address](PgConn& c, Changes&) { return ops::resolve_recipient(c, address); });
+  }
+  Async<std::vector<Result<Delivered>>> deliver(Delivery delivery) override {
+    return deliver_on(e_, std::move(delivery));
+  }
+  std::unique_ptr<AccountStore> account(AccountId id) override {
+    return std::make_unique<PostgresAccountStore>(e_, id);
+  }
+  std::unique_ptr<ChangeSubscription> subscribe_changes(
+      AccountId account, std::function<void(const MailboxChange&)> on_change) override {
+    return e_.hub().subscribe(account, std::move(on_change));
+  }
+  BlobStore& blobs() override { return blobs_; }
+
+ private:
+  Engine e_;
+  PostgresBlobStore blobs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(PostgresOptions options) {
+  try {
+    return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(options)));
+  } catch (const PgError& e) {
+    return Error{ErrorCode::kUnavailable, e.what()};
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kInternal, e.what());
+  }
+}
+
+}  // namespace taube::store::postgres

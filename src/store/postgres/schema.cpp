@@ -1,0 +1,155 @@
+#include "store/postgres/schema.hpp"
+
+#include <array>
+#include <stdexcept>
+
+namespace taube::store::postgres {
+namespace {
+
+namespace asio = boost::asio;
+
+// The same tables as the SQLite engine. Names compare byte-wise (COLLATE "C");
+// case-insensitive keys (domain names, local parts) are stored lower-cased by
+// the engine (ASCII, as SQLite's NOCASE). Refcounts live in triggers so that
+// every path that deletes messages (expunge, cascades) frees contents and blobs.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO meta VALUES('next_uid_validity', extract(epoch FROM now())::bigint);
+CREATE TABLE domains(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name TEXT COLLATE "C" NOT NULL UNIQUE);
+CREATE TABLE accounts(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  domain_id BIGINT NOT NULL REFERENCES domains(id),
+  local_part TEXT NOT NULL,
+  local_key TEXT COLLATE "C" NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE(domain_id, local_key));
+CREATE TABLE aliases(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  domain_id BIGINT NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  local_part TEXT NOT NULL,
+  local_key TEXT COLLATE "C" NOT NULL,
+  UNIQUE(domain_id, local_key));
+CREATE TABLE alias_targets(
+  alias_id BIGINT NOT NULL REFERENCES aliases(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  PRIMARY KEY(alias_id, position));
+CREATE TABLE mailboxes(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  uid_validity BIGINT NOT NULL,
+  uid_next BIGINT NOT NULL DEFAULT 1,
+  highest_modseq BIGINT NOT NULL DEFAULT 1,
+  special_use INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(account_id, name));
+CREATE TABLE subscriptions(
+  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY(account_id, name));
+CREATE TABLE blobs(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hash TEXT COLLATE "C" NOT NULL UNIQUE,
+  size BIGINT NOT NULL,
+  data BYTEA NOT NULL);
+CREATE TABLE contents(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hash TEXT COLLATE "C" NOT NULL UNIQUE,
+  refs BIGINT NOT NULL DEFAULT 0,
+  size BIGINT NOT NULL,
+  envelope TEXT NOT NULL, body_structure TEXT NOT NULL, body TEXT NOT NULL,
+  subject TEXT NOT NULL, from_addr TEXT NOT NULL, to_addr TEXT NOT NULL,
+  cc_addr TEXT NOT NULL, bcc_addr TEXT NOT NULL, sent_date BIGINT,
+  message_id TEXT NOT NULL, in_reply_to TEXT NOT NULL, references_hdr TEXT NOT NULL,
+  headers TEXT NOT NULL, preview TEXT NOT NULL, search_text TEXT NOT NULL);
+CREATE TABLE messages(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  mailbox_id BIGINT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid BIGINT NOT NULL,
+  modseq BIGINT NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  internal_date BIGINT NOT NULL,
+  save_date BIGINT NOT NULL,
+  size BIGINT NOT NULL,
+  content_id BIGINT NOT NULL REFERENCES contents(id),
+  email_id TEXT NOT NULL,
+  UNIQUE(mailbox_id, uid));
+CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+CREATE INDEX messages_content ON messages(content_id);
+CREATE TABLE expunged(
+  mailbox_id BIGINT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid BIGINT NOT NULL,
+  modseq BIGINT NOT NULL,
+  PRIMARY KEY(mailbox_id, uid));
+CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);
+CREATE FUNCTION taube_messages_ref() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE contents SET refs = refs + 1 WHERE id = NEW.content_id;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION taube_messages_unref() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE contents SET refs = refs - 1 WHERE id = OLD.content_id;
+  DELETE FROM contents WHERE id = OLD.content_id AND refs <= 0;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION taube_contents_drop_blob() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM blobs WHERE hash = OLD.hash;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER messages_ref AFTER INSERT ON messages
+  FOR EACH ROW EXECUTE FUNCTION taube_messages_ref();
+CREATE TRIGGER messages_unref AFTER DELETE ON messages
+  FOR EACH ROW EXECUTE FUNCTION taube_messages_unref();
+CREATE TRIGGER contents_drop_blob AFTER DELETE ON contents
+  FOR EACH ROW EXECUTE FUNCTION taube_contents_drop_blob();
+)sql";
+
+// Full-text index over body text and headers: a stored tsvector ('simple'
+// configuration: no stemming, no stop words, lower-cased) with a GIN index.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE contents ADD COLUMN fts tsvector GENERATED ALWAYS AS (
+  to_tsvector('simple'::regconfig, search_text || ' ' || headers)) STORED;
+CREATE INDEX contents_fts ON contents USING gin(fts);
+)sql";
+
+constexpr std::array kSteps{kV1, kV2};
+constexpr std::int64_t kMigrationLock = 0x74617562;  // "taub"
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kSteps.size()); }
+
+asio::awaitable<int> schema_version(PgConn& conn) {
+  co_await conn.exec_script(
+      "CREATE TABLE IF NOT EXISTS schema_migrations("
+      "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  auto rows = co_await conn.query("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  co_return static_cast<int>(rows.i64(0, 0));
+}
+
+asio::awaitable<void> migrate(PgConn& conn, int target) {
+  if (target <= 0 || target > latest_schema_version()) target = latest_schema_version();
+  // Two nodes may start at once: the lock serialises them, the version check
+  // inside the transaction makes the second one a no-op. On an error the
+  // caller drops the connection, which rolls the transaction back.
+  co_await conn.exec_script("BEGIN");
+  co_await conn.query("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+  int current = co_await schema_version(conn);
+  if (current > latest_schema_version())
+    throw std::runtime_error("database schema version " + std::to_string(current) +
+                             " is newer than this taube (" +
+                             std::to_string(latest_schema_version()) + ")");
+  for (int v = current + 1; v <= target; ++v) {
+    co_await conn.exec_script(kSteps[static_cast<size_t>(v - 1)]);
+    co_await conn.query("INSERT INTO schema_migrations(version) VALUES ($1)", v);
+  }
+  co_await conn.exec_script("COMMIT");
+}
+
+}  // namespace taube::store::postgres
