@@ -432,6 +432,27 @@ class TestImapSession(ImapCase):
         untagged, done = b.command("n2", "NOOP")
         self.assertEqual(untagged, ["* 3 EXISTS"])
 
+    def test_sort_and_thread(self):
+        c = self.connect()
+        msgs = [
+            ("Zebra talk", "carol@example.org", "Wed, 25 Nov 2026 12:00:00 +0000", "<z@x>", ""),
+            ("Apples", "alice@example.org", "Wed, 25 Nov 2026 09:00:00 +0000", "<a@x>", ""),
+            ("Re: Apples", "bob@example.org", "Wed, 25 Nov 2026 10:00:00 +0000", "<b@x>", "References: <a@x>\r\n"),
+            ("Re: Zebra talk", "alice@example.org", "Wed, 25 Nov 2026 13:00:00 +0000", "<y@x>", "In-Reply-To: <z@x>\r\n"),
+        ]
+        for subject, sender, date, mid, extra in msgs:
+            raw = (f"From: {sender}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: {mid}\r\n{extra}\r\nbody\r\n" + "x" * len(subject)).encode()
+            self.assertEqual(c.append("INBOX", None, None, raw)[0], "OK")
+        c.select("INBOX")
+        self.assertEqual(c.sort("(SUBJECT)", "UTF-8", "ALL")[1], [b"2 3 1 4"])
+        self.assertEqual(c.sort("(DATE)", "UTF-8", "ALL")[1], [b"2 3 1 4"])
+        self.assertEqual(c.sort("(REVERSE ARRIVAL)", "UTF-8", "ALL")[1], [b"4 3 2 1"])
+        self.assertEqual(c.sort("(FROM SUBJECT)", "UTF-8", "ALL")[1], [b"2 4 3 1"])
+        self.assertEqual(c.sort("(SIZE)", "UTF-8", "NOT", "FROM", "carol")[1], [b"2 3 4"])
+        self.assertEqual(c.uid("SORT", "(SUBJECT)", "UTF-8", "ALL")[1], [b"2 3 1 4"])
+        self.assertEqual(c.thread("ORDEREDSUBJECT", "UTF-8", "ALL")[1], [b"(2 3)(1 4)"])
+        self.assertEqual(c.thread("REFERENCES", "UTF-8", "ALL")[1], [b"(2 3)(1 4)"])
+
     def test_condstore_and_qresync(self):
         c = self.connect()
         self.fill(c, 4)
