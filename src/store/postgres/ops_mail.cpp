@@ -715,11 +715,12 @@ Op<std::vector<Uid>> header_search(PgConn& c, AccountId account, MailboxId mailb
     co_return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<Uid> out;
   // strpos() on the field name narrows the candidates in SQL (the value may be
-  // folded, so it cannot); header_matches() decides exactly.
+  // folded, so it cannot); header_matches() decides exactly. COLLATE "C" keeps
+  // lower() to ASCII whatever the database's locale (a Turkish I stays i).
   std::string lfield = ascii::lower(field);
   auto r = co_await c.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "
-      "WHERE m.mailbox_id = $1 AND strpos(lower(c.headers), $2) > 0 ORDER BY m.uid",
+      "WHERE m.mailbox_id = $1 AND strpos(lower(c.headers COLLATE \"C\"), $2) > 0 ORDER BY m.uid",
       mailbox.value, lfield);
   for (int i = 0; i < r.size(); ++i)
     if (header_matches(r.text(i, 1), field, substring))

@@ -191,7 +191,7 @@ class Engine {
     auto conn = co_await PgConn::connect(io_, options_.conninfo, options_.connect_timeout);
     // Durability is not left to the server's default: a write completes only
     // after its COMMIT is flushed (and, with synchronous standbys, replicated).
-    co_await conn->exec_script("SET synchronous_commit TO on");
+    co_await conn->exec_script("SET synchronous_commit TO on; SET client_min_messages TO warning");
     co_return conn;
   }
 

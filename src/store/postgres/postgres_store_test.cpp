@@ -62,7 +62,7 @@ class PostgresServer final : public testing::Environment {
     }
     auto data = dir_ / "data";
     std::string initdb = as_ + (bindir_ / "initdb").string() + " -D " + data.string() +
-                         " -A trust -U postgres -E UTF8 --locale=C --no-sync > " +
+                         " -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync > " +
                          (dir_ / "initdb.log").string() + " 2>&1";
     ASSERT_EQ(std::system(initdb.c_str()), 0) << "initdb failed, see " << dir_ / "initdb.log";
     std::string start = as_ + (bindir_ / "pg_ctl").string() + " -D " + data.string() + " -l " +
@@ -175,9 +175,9 @@ class CommitControl final : public conformance::SyncControl {
 };
 
 std::unique_ptr<Store> open_store(const std::string& db, std::function<bool()> on_commit = {},
-                                  int schema_version = 0) {
+                                  int schema_version = 0, std::string conninfo = {}) {
   PostgresOptions o;
-  o.conninfo = server->conninfo(db);
+  o.conninfo = conninfo.empty() ? server->conninfo(db) : conninfo;
   o.on_commit = std::move(on_commit);
   o.schema_version = schema_version;
   auto store = open_postgres_store(std::move(o));
@@ -410,6 +410,68 @@ TEST_F(PostgresNodes, KilledConnectionsAreReplacedAndTheNextOperationSucceeds) {
     arrived = seen.wait_for(inbox_, d.modseq, 500ms);
   }
   EXPECT_TRUE(arrived) << "the LISTEN connection was not re-established";
+}
+
+TEST(PostgresStore, ConnectionLostAtCommitIsNeverReportedAsSuccess) {
+  auto db = create_database();
+  std::atomic<bool> kill{false};
+  std::atomic<int> killed{0};
+  // Runs on the engine's io thread just before COMMIT is sent: the backend of
+  // the transaction dies, so COMMIT goes to a dead connection.
+  auto store = open_store(db, [&] {
+    if (kill.exchange(false)) killed = kill_backends(db);
+    return true;
+  });
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  auto bob = sync(store->create_account("bob@example.org", "h"));
+  ASSERT_TRUE(bob);
+  auto m = conformance::make_message("lost", "at commit");
+  kill = true;
+  auto r = sync(store->deliver(conformance::make_delivery(m, {DeliveryTarget{bob->id}})));
+  EXPECT_GE(killed.load(), 1);
+  ASSERT_FALSE(r) << "a COMMIT on a dead connection was reported as success";
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  auto s = store->account(bob->id);
+  auto inbox = sync(s->get_mailbox("INBOX"));
+  ASSERT_TRUE(inbox);
+  EXPECT_EQ(inbox->counts.messages, 0u);
+  EXPECT_EQ(inbox->uid_next, 1u);
+  // The store carries on with a fresh connection and no UID gap.
+  auto again = sync(store->deliver(conformance::make_delivery(m, {DeliveryTarget{bob->id}})));
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->front());
+  EXPECT_EQ(again->front()->uid, 1u);
+}
+
+TEST(PostgresStore, MultiHostConninfoSkipsAnUnreachableHost) {
+  auto db = create_database();
+  // libpq tries the hosts in order; the first one has no server.
+  std::string conninfo = server->conninfo(db);
+  auto host_at = conninfo.find("host=") + 5;
+  auto port_at = conninfo.find(" port=");
+  std::string dir = conninfo.substr(host_at, port_at - host_at);
+  std::string multi = "host=/nonexistent-taube-dir," + dir + " port=1," +
+                      std::to_string(kPort) + " user=postgres dbname=" + db +
+                      " target_session_attrs=read-write";
+  auto store = open_store(db, {}, 0, multi);
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  auto domains = sync(store->list_domains());
+  ASSERT_TRUE(domains);
+  EXPECT_EQ(domains->size(), 1u);
+}
+
+TEST(PostgresStore, SearchFoldsCaseBeyondAscii) {
+  auto db = create_database();
+  auto store = open_store(db);
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  auto bob = sync(store->create_account("bob@example.org", "h"));
+  ASSERT_TRUE(bob);
+  auto s = store->account(bob->id);
+  auto inbox = sync(s->get_mailbox("INBOX"))->id;
+  auto m = conformance::make_message("Umlaut", "ÜBER DIE BRÜCKE");
+  ASSERT_TRUE(sync(s->append(inbox, m.raw, m.meta, {}, UnixTime{})));
+  EXPECT_EQ(*sync(s->search_text(inbox, "über die brücke")), std::vector<Uid>{1});
+  EXPECT_EQ(sync(s->search_text(inbox, "brücke über"))->size(), 0u);
 }
 
 TEST(PostgresStore, UnreachableDatabaseIsUnavailable) {
