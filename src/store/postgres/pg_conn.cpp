@@ -51,9 +51,11 @@ PgConn::~PgConn() {
   PQfinish(c_);
 }
 
+// Always re-registers, even for the same descriptor number: while connecting,
+// libpq may close a socket and open the next host's under the same number, and
+// the reactor's registration of the closed one is gone with it.
 void PgConn::rewrap_socket() {
   int fd = PQsocket(c_);
-  if (fd == fd_ && sock_.is_open()) return;
   if (sock_.is_open()) sock_.release();
   fd_ = fd;
   if (fd >= 0) sock_.assign(fd);

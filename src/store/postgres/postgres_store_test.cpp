@@ -445,12 +445,13 @@ TEST(PostgresStore, ConnectionLostAtCommitIsNeverReportedAsSuccess) {
 
 TEST(PostgresStore, MultiHostConninfoSkipsAnUnreachableHost) {
   auto db = create_database();
-  // libpq tries the hosts in order; the first one has no server.
+  // libpq tries the hosts in order; the first two have no server.
   std::string conninfo = server->conninfo(db);
   auto host_at = conninfo.find("host=") + 5;
   auto port_at = conninfo.find(" port=");
   std::string dir = conninfo.substr(host_at, port_at - host_at);
-  std::string multi = "host=/nonexistent-taube-dir," + dir + " port=1," +
+  // A refused TCP connection and a missing socket, then the real server.
+  std::string multi = "host=127.0.0.1,/nonexistent-taube-dir," + dir + " port=1,1," +
                       std::to_string(kPort) + " user=postgres dbname=" + db +
                       " target_session_attrs=read-write";
   auto store = open_store(db, {}, 0, multi);
