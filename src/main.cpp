@@ -80,10 +80,11 @@ std::string read_password() {
   return line;
 }
 
-config::Config load(const std::string& config_file, const std::string& data_dir) {
+config::Config load(const std::string& config_file, const std::string& data_dir, const std::string& store_url) {
   config::Config cfg = config::default_config();
   if (!config_file.empty()) cfg = or_die(config::load_config(config_file));
   if (!data_dir.empty()) cfg.data_dir = data_dir;
+  if (!store_url.empty()) cfg.store_url = store_url;
   log::init(cfg.log_level);
   return cfg;
 }
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
   std::string config_file, data_dir;
   app.add_option("--config", config_file, "configuration file (TOML)")->check(CLI::ExistingFile);
   app.add_option("--data", data_dir, "data directory (default ./var)");
+  std::string store_url;
+  app.add_option("--store", store_url, "store URL, e.g. postgresql://host/db (default: SQLite in the data directory)");
 
   auto* serve = app.add_subcommand("serve", "run the node until SIGTERM/SIGINT");
   auto* init = app.add_subcommand("init", "create the data directory, store and development TLS pair");
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
     std::printf("taube %s\n", kVersion);
     return 0;
   }
-  config::Config cfg = load(config_file, data_dir);
+  config::Config cfg = load(config_file, data_dir, store_url);
   try {
     if (serve->parsed()) return server::serve(cfg, argv[0]);
     if (init->parsed()) {

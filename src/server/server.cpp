@@ -15,6 +15,7 @@
 #include "log/log.hpp"
 #include "net/self_signed.hpp"
 #include "server/protocols.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace taube::server {
@@ -111,10 +112,25 @@ Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_
 
 }  // namespace
 
+namespace {
+
+bool is_postgres_url(std::string_view url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+}  // namespace
+
 Result<OpenedStore> open_store(const config::Config& cfg) {
-  if (!cfg.store_url.empty())
-    return fail(ErrorCode::kInvalidArgument,
-                "store.url \"" + cfg.store_url + "\": this build has only the embedded SQLite engine");
+  if (!cfg.store_url.empty()) {
+    if (!is_postgres_url(cfg.store_url))
+      return fail(ErrorCode::kInvalidArgument,
+                  "store.url \"" + cfg.store_url + "\": expected postgresql://... (or empty for SQLite)");
+    store::postgres::PostgresOptions options;
+    options.conninfo = cfg.store_url;
+    auto s = store::postgres::open_postgres_store(options);
+    if (!s) return s.error();
+    return OpenedStore{std::move(*s), false};
+  }
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   if (ec) return fail(ErrorCode::kUnavailable, "cannot create " + cfg.data_dir.string() + ": " + ec.message());
@@ -195,7 +211,8 @@ int serve(const config::Config& cfg, const std::string& program) {
   signals.async_wait(on_signal);
 
   if (opened->created) print_welcome(cfg, program, *listeners);
-  log::info("server.ready", {log::kv("data", cfg.data_dir.string()), log::kv("store", cfg.sqlite_path().string()),
+  const std::string store_name = cfg.store_url.empty() ? cfg.sqlite_path().string() : "postgresql";
+  log::info("server.ready", {log::kv("data", cfg.data_dir.string()), log::kv("store", store_name),
                              log::kv("threads", threads), log::kv("pid", ::getpid())});
 
   std::vector<std::thread> pool;
