@@ -41,5 +41,6 @@ using ProtocolRegistry = std::map<std::string, ProtocolFactory>;
 // Each adds the listener names it serves; defined in <protocol>_protocols.cpp.
 void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config);
 void add_imap_protocols(ProtocolRegistry& registry, const config::Config& config);
+void add_http_protocols(ProtocolRegistry& registry, const config::Config& config);
 
 }  // namespace taube::server

@@ -79,6 +79,7 @@ Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_
   ProtocolRegistry registry;
   add_smtp_protocols(registry, services.config);
   add_imap_protocols(registry, services.config);
+  add_http_protocols(registry, services.config);
   std::vector<std::unique_ptr<net::Listener>> listeners;
   for (std::string_view name : config::kListenerNames) {
     const auto& listener = services.config.listeners.at(std::string(name));
