@@ -410,6 +410,26 @@ class TestImapSession(ImapCase):
         self.assertEqual(done, "i OK IDLE terminated")
         print(f"\nIDLE latency append->EXISTS: {', '.join(f'{x * 1000:.1f} ms' for x in latencies)}")
 
+    def test_idle_reports_smtp_delivery_within_one_second(self):
+        import smtplib
+        r = self.raw()
+        r.command("s", "SELECT INBOX")
+        r.send("i IDLE\r\n")
+        self.assertEqual(r.readline(), "+ idling\r\n")
+        start = time.monotonic()
+        with smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=10) as smtp:
+            refused = smtp.sendmail("x@example.net", [USER], message("over smtp"))
+        self.assertEqual(refused, {})
+        r.sock.settimeout(1.0)
+        self.assertEqual(r.readline(), "* 1 EXISTS\r\n")
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 1.0)
+        r.sock.settimeout(10)
+        r.send("DONE\r\n")
+        _, done = r.until_tagged("i")
+        self.assertEqual(done, "i OK IDLE terminated")
+        print(f"\nIDLE latency SMTP delivery->EXISTS (incl. SMTP session): {elapsed * 1000:.1f} ms")
+
     def test_two_sessions_see_each_others_flags_and_expunges(self):
         c = self.connect()
         self.fill(c, 3)
