@@ -19,7 +19,7 @@ constexpr DefaultMailbox kDefaultMailboxes[] = {
     {"Junk", SpecialUse::kJunk},  {"Archive", SpecialUse::kArchive},
 };
 
-#define TAUBE_ACCOUNT_SELECT                                                            \
+#define TAUBE_ACCOUNT_SELECT                                                                \
   "SELECT a.id, a.domain_id, a.local_part || '@' || d.name, a.password_hash, a.created_at " \
   "FROM accounts a JOIN domains d ON d.id = a.domain_id "
 
@@ -45,8 +45,8 @@ boost::asio::awaitable<std::optional<std::int64_t>> domain_id(PgConn& c, std::st
 boost::asio::awaitable<std::optional<std::int64_t>> alias_id(PgConn& c, std::int64_t domain,
                                                              std::string local) {
   local = ascii::lower(local);
-  auto r =
-      co_await c.query("SELECT id FROM aliases WHERE domain_id = $1 AND local_key = $2", domain, local);
+  auto r = co_await c.query("SELECT id FROM aliases WHERE domain_id = $1 AND local_key = $2",
+                            domain, local);
   if (r.empty()) co_return std::nullopt;
   co_return r.i64(0, 0);
 }
@@ -220,16 +220,18 @@ Op<void> add_alias(PgConn& c, const Alias& alias) {
 }
 
 Op<std::vector<Alias>> list_aliases(PgConn& c, const std::optional<std::string>& domain) {
-#define TAUBE_ALIAS_SELECT                                          \
-  "SELECT a.id, a.local_part || '@' || d.name FROM aliases a "      \
+#define TAUBE_ALIAS_SELECT                                     \
+  "SELECT a.id, a.local_part || '@' || d.name FROM aliases a " \
   "JOIN domains d ON d.id = a.domain_id "
   Rows r;
   if (domain) {
     std::string lower = ascii::lower(*domain);
-    r = co_await c.query(TAUBE_ALIAS_SELECT "WHERE d.name = $1 ORDER BY a.local_key, d.name",
+    r = co_await c.query(TAUBE_ALIAS_SELECT
+                         "WHERE d.name = $1 ORDER BY (a.local_part || '@' || d.name) COLLATE \"C\"",
                          lower);
   } else {
-    r = co_await c.query(TAUBE_ALIAS_SELECT "ORDER BY a.local_key, d.name");
+    r = co_await c.query(TAUBE_ALIAS_SELECT
+                         "ORDER BY (a.local_part || '@' || d.name) COLLATE \"C\"");
   }
 #undef TAUBE_ALIAS_SELECT
   std::vector<Alias> out;

@@ -16,11 +16,11 @@ struct MailboxRow {
   ModSeq highest_modseq = 0;
 };
 
-#define TAUBE_MAILBOX_SELECT                                                                  \
-  "SELECT b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, "         \
-  "b.special_use, EXISTS(SELECT 1 FROM subscriptions s WHERE s.account_id = b.account_id "    \
-  "AND s.name = b.name), count(m.id), count(m.id) FILTER (WHERE m.flags & 1 = 0), "           \
-  "count(m.id) FILTER (WHERE m.flags & 8 != 0), coalesce(sum(m.size), 0) "                    \
+#define TAUBE_MAILBOX_SELECT                                                               \
+  "SELECT b.id, b.account_id, b.name, b.uid_validity, b.uid_next, b.highest_modseq, "      \
+  "b.special_use, EXISTS(SELECT 1 FROM subscriptions s WHERE s.account_id = b.account_id " \
+  "AND s.name = b.name), count(m.id), count(m.id) FILTER (WHERE m.flags & 1 = 0), "        \
+  "count(m.id) FILTER (WHERE m.flags & 8 != 0), coalesce(sum(m.size), 0) "                 \
   "FROM mailboxes b LEFT JOIN messages m ON m.mailbox_id = b.id "
 
 Mailbox mailbox_from(const Rows& r, int i) {
@@ -135,8 +135,8 @@ std::string int_array(const std::vector<std::int64_t>& values) {
   return out;
 }
 
-#define TAUBE_RECORD_COLUMNS                                                                  \
-  "m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, c.hash, "     \
+#define TAUBE_RECORD_COLUMNS                                                             \
+  "m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, c.hash, " \
   "m.email_id, m.id, m.content_id "
 
 MessageRecord record_from(const Rows& r, int i) {
@@ -176,7 +176,8 @@ asio::awaitable<std::vector<Row>> select_rows(PgConn& c, std::int64_t mailbox, c
                            "WHERE m.mailbox_id = $1 AND m.uid BETWEEN $2 AND $3 ORDER BY m.uid",
                            mailbox, range.first, range.last);
     }
-    for (int i = 0; i < r.size(); ++i) out.push_back(Row{record_from(r, i), r.i64(i, 9), r.i64(i, 10)});
+    for (int i = 0; i < r.size(); ++i)
+      out.push_back(Row{record_from(r, i), r.i64(i, 9), r.i64(i, 10)});
   }
   co_return out;
 }
@@ -231,8 +232,7 @@ asio::awaitable<void> ensure_blob(PgConn& c, const PreparedBlob& blob) {
 asio::awaitable<std::int64_t> ensure_content(PgConn& c, const PreparedBlob& blob,
                                              const MessageMeta& m) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto found =
-        co_await c.query("SELECT id FROM contents WHERE hash = $1 FOR UPDATE", blob.hash);
+    auto found = co_await c.query("SELECT id FROM contents WHERE hash = $1 FOR UPDATE", blob.hash);
     if (!found.empty()) co_return found.i64(0, 0);
     co_await ensure_blob(c, blob);
     std::optional<std::int64_t> sent;
@@ -390,25 +390,25 @@ Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const De
 
 Op<std::vector<Mailbox>> list_mailboxes(PgConn& c, AccountId account) {
   std::vector<Mailbox> out;
-  auto r = co_await c.query(TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 GROUP BY b.id ORDER BY b.name",
-                            account.value);
+  auto r = co_await c.query(
+      TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 GROUP BY b.id ORDER BY b.name", account.value);
   for (int i = 0; i < r.size(); ++i) out.push_back(mailbox_from(r, i));
   co_return out;
 }
 
 Op<Mailbox> get_mailbox(PgConn& c, AccountId account, const std::string& name) {
   std::string n = normalize_mailbox_name(name);
-  auto r = co_await c.query(
-      TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 AND b.name = $2 GROUP BY b.id", account.value,
-      n);
+  auto r =
+      co_await c.query(TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 AND b.name = $2 GROUP BY b.id",
+                       account.value, n);
   if (r.empty()) co_return fail(ErrorCode::kNotFound, "no such mailbox");
   co_return mailbox_from(r, 0);
 }
 
 Op<Mailbox> get_mailbox(PgConn& c, AccountId account, MailboxId id) {
-  auto r = co_await c.query(
-      TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 AND b.id = $2 GROUP BY b.id", account.value,
-      id.value);
+  auto r =
+      co_await c.query(TAUBE_MAILBOX_SELECT "WHERE b.account_id = $1 AND b.id = $2 GROUP BY b.id",
+                       account.value, id.value);
   if (r.empty()) co_return fail(ErrorCode::kNotFound, "no such mailbox");
   co_return mailbox_from(r, 0);
 }
@@ -440,8 +440,8 @@ Op<void> delete_mailbox(PgConn& c, Changes& changes, AccountId account, const st
   co_return Result<void>{};
 }
 
-Op<void> rename_mailbox(PgConn& c, Changes& changes, AccountId account,
-                        const std::string& raw_from, const std::string& raw_to) {
+Op<void> rename_mailbox(PgConn& c, Changes& changes, AccountId account, const std::string& raw_from,
+                        const std::string& raw_to) {
   std::string from = normalize_mailbox_name(raw_from);
   std::string to = normalize_mailbox_name(raw_to);
   if (!is_valid_mailbox_name(to) || to == kInbox)
@@ -476,8 +476,8 @@ Op<void> rename_mailbox(PgConn& c, Changes& changes, AccountId account,
     if (co_await mailbox_id_by_name(c, account, new_name))
       co_return fail(ErrorCode::kAlreadyExists, "an inferior's new name exists");
     co_await c.query("UPDATE mailboxes SET name = $1 WHERE id = $2", new_name, mid);
-    co_await c.query("DELETE FROM subscriptions WHERE account_id = $1 AND name = $2",
-                     account.value, new_name);
+    co_await c.query("DELETE FROM subscriptions WHERE account_id = $1 AND name = $2", account.value,
+                     new_name);
     co_await c.query("UPDATE subscriptions SET name = $1 WHERE account_id = $2 AND name = $3",
                      new_name, account.value, old_name);
     changes.push_back(MailboxChange{account, MailboxId{mid}, 0, 0, true});
@@ -638,14 +638,13 @@ Op<std::vector<Uid>> expunge(PgConn& c, Changes& changes, AccountId account, Mai
   co_return out;
 }
 
-Op<std::vector<Uid>> expunged_since(PgConn& c, AccountId account, MailboxId mailbox,
-                                    ModSeq since) {
+Op<std::vector<Uid>> expunged_since(PgConn& c, AccountId account, MailboxId mailbox, ModSeq since) {
   if (!co_await mailbox_row(c, account, mailbox))
     co_return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<Uid> out;
   auto r = co_await c.query(
-      "SELECT uid FROM expunged WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid",
-      mailbox.value, since);
+      "SELECT uid FROM expunged WHERE mailbox_id = $1 AND modseq > $2 ORDER BY uid", mailbox.value,
+      since);
   for (int i = 0; i < r.size(); ++i) out.push_back(static_cast<Uid>(r.i64(i, 0)));
   co_return out;
 }

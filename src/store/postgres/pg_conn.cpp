@@ -69,15 +69,15 @@ void PgConn::fail_connection(std::string_view what) {
   throw PgError(std::move(msg), "", true);
 }
 
-asio::awaitable<std::unique_ptr<PgConn>> PgConn::connect(asio::io_context& io,
-                                                          std::string conninfo,
-                                                          std::chrono::milliseconds timeout) {
+asio::awaitable<std::unique_ptr<PgConn>> PgConn::connect(asio::io_context& io, std::string conninfo,
+                                                         std::chrono::milliseconds timeout) {
   PGconn* raw = PQconnectStart(conninfo.c_str());
   if (!raw) throw PgError("out of memory for a connection", "", true);
   std::unique_ptr<PgConn> conn(new PgConn(io, raw));
   // Server notices and the FATAL of a terminated backend are not for stderr:
   // failures reach the engine as PgError.
-  PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      raw, [](void*, const char*) {}, nullptr);
   // The deadline cancels the socket wait; the timer is cancelled on every exit
   // path before `conn` can go away, so its handler only runs while we wait.
   asio::steady_timer deadline(io);
@@ -101,7 +101,7 @@ asio::awaitable<std::unique_ptr<PgConn>> PgConn::connect(asio::io_context& io,
     if (conn->fd_ < 0) conn->fail_connection("connect");
     boost::system::error_code ec;
     auto wait = poll == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
-                                               : asio::posix::stream_descriptor::wait_write;
+                                              : asio::posix::stream_descriptor::wait_write;
     co_await conn->sock_.async_wait(wait, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) conn->fail_connection(expired ? "connect timed out" : "connect wait");
     poll = PQconnectPoll(raw);

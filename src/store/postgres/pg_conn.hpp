@@ -61,10 +61,7 @@ inline Param to_param(const char* s) { return Param{std::string(s), false}; }
 inline Param to_param(const Bytea& b) { return Param{b.data, true}; }
 inline Param to_param(bool b) { return Param{std::string(b ? "t" : "f"), false}; }
 template <class T>
-  requires std::is_integral_v<T>
-Param to_param(T v) {
-  return Param{std::to_string(v), false};
-}
+requires std::is_integral_v<T> Param to_param(T v) { return Param{std::to_string(v), false}; }
 template <class T>
 Param to_param(const std::optional<T>& v) {
   return v ? to_param(*v) : Param{};
@@ -98,8 +95,9 @@ class PgConn {
   // Throws PgError (connection_lost) when no host accepts.
   // `timeout` bounds the whole attempt (libpq's connect_timeout is only
   // enforced by its blocking calls).
-  static boost::asio::awaitable<std::unique_ptr<PgConn>> connect(
-      boost::asio::io_context& io, std::string conninfo, std::chrono::milliseconds timeout);
+  static boost::asio::awaitable<std::unique_ptr<PgConn>> connect(boost::asio::io_context& io,
+                                                                 std::string conninfo,
+                                                                 std::chrono::milliseconds timeout);
   ~PgConn();
   PgConn(const PgConn&) = delete;
   PgConn& operator=(const PgConn&) = delete;

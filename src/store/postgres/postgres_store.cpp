@@ -629,8 +629,7 @@ class PostgresStore final : public Store {
     return e_.write([source](PgConn& c, Changes&) { return ops::delete_alias(c, source); });
   }
   Async<std::vector<AccountId>> resolve_recipient(std::string address) override {
-    return e_.read(
-        [address](PgConn& c, Changes&) { return ops::resolve_recipient(c, address); });
+    return e_.read([address](PgConn& c, Changes&) { return ops::resolve_recipient(c, address); });
   }
   Async<std::vector<Result<Delivered>>> deliver(Delivery delivery) override {
     return deliver_on(e_, std::move(delivery));

@@ -69,7 +69,8 @@ class PostgresServer final : public testing::Environment {
                         (dir_ / "server.log").string() + " -w -t 60 -o \"-k " + dir_.string() +
                         " -p " + std::to_string(kPort) +
                         " -c listen_addresses='' -c max_connections=200\" start > /dev/null";
-    ASSERT_EQ(std::system(start.c_str()), 0) << "postgres did not start, see " << dir_ / "server.log";
+    ASSERT_EQ(std::system(start.c_str()), 0)
+        << "postgres did not start, see " << dir_ / "server.log";
     started_ = true;
   }
 
@@ -223,8 +224,8 @@ conformance::Backend postgres_backend() {
 }  // namespace taube::store::postgres
 
 namespace taube::store::conformance {
-INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance,
-                         testing::Values(postgres::postgres_backend()), backend_name);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformance, testing::Values(postgres::postgres_backend()),
+                         backend_name);
 }  // namespace taube::store::conformance
 
 namespace taube::store::postgres {
@@ -331,7 +332,8 @@ struct Seen {
   }
 };
 
-Delivered append_via(Store& node, AccountId account, MailboxId mailbox, const std::string& subject) {
+Delivered append_via(Store& node, AccountId account, MailboxId mailbox,
+                     const std::string& subject) {
   auto m = conformance::make_message(subject, "body");
   auto r = sync(node.account(account)->append(mailbox, m.raw, m.meta, {}, UnixTime{}));
   EXPECT_TRUE(r) << (r ? "" : r.error().detail);
@@ -359,9 +361,8 @@ TEST_F(PostgresNodes, ChangeOnOneNodeReachesSubscribersOfTheOtherWithinOneSecond
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(seen.count(inbox_, via_a.modseq), 1) << "own change delivered twice";
   // Flags and mailbox deletion travel too.
-  auto flagged = sync(b_->account(bob_)->store_flags(inbox_, single_uid(via_a.uid),
-                                                     FlagsMode::kAdd, Flags{kSeen, {}},
-                                                     std::nullopt));
+  auto flagged = sync(b_->account(bob_)->store_flags(inbox_, single_uid(via_a.uid), FlagsMode::kAdd,
+                                                     Flags{kSeen, {}}, std::nullopt));
   ASSERT_TRUE(flagged);
   EXPECT_TRUE(seen.wait_for(inbox_, flagged->highest_modseq, 1s));
 }
@@ -370,9 +371,9 @@ TEST_F(PostgresNodes, ChangeOnOneNodeReachesSubscribersOfTheOtherWithinOneSecond
 // are gone (new ones may already be connecting) and returns how many there were.
 int kill_backends(const std::string& db) {
   Admin admin("postgres");
-  std::string pids = admin.exec(
-      "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = '" + db +
-      "' AND pid <> pg_backend_pid()");
+  std::string pids =
+      admin.exec("SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = '" + db +
+                 "' AND pid <> pg_backend_pid()");
   if (pids.empty()) return 0;
   admin.exec("SELECT pg_terminate_backend(pid) FROM unnest('{" + pids + "}'::int[]) pid");
   for (int i = 0; i < 100; ++i) {
@@ -473,6 +474,24 @@ TEST(PostgresStore, SearchFoldsCaseBeyondAscii) {
   ASSERT_TRUE(sync(s->append(inbox, m.raw, m.meta, {}, UnixTime{})));
   EXPECT_EQ(*sync(s->search_text(inbox, "über die brücke")), std::vector<Uid>{1});
   EXPECT_EQ(sync(s->search_text(inbox, "brücke über"))->size(), 0u);
+}
+
+TEST(PostgresStore, HugeTextIsDeliveredAndItsBeginningIsSearchable) {
+  auto db = create_database();
+  auto store = open_store(db);
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  auto bob = sync(store->create_account("bob@example.org", "h"));
+  ASSERT_TRUE(bob);
+  auto s = store->account(bob->id);
+  auto inbox = sync(s->get_mailbox("INBOX"))->id;
+  // ~3 MB of distinct words: far over PostgreSQL's 1 MiB tsvector limit.
+  std::string text = "openingword ";
+  for (int i = 0; i < 300000; ++i) text += "w" + std::to_string(i) + " ";
+  auto m = conformance::make_message("Huge", "short body");
+  m.meta.search_text = text;
+  auto r = sync(s->append(inbox, m.raw, m.meta, {}, UnixTime{}));
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(*sync(s->search_text(inbox, "openingword w0 w1")), std::vector<Uid>{1});
 }
 
 TEST(PostgresStore, UnreachableDatabaseIsUnavailable) {

@@ -112,9 +112,13 @@ CREATE TRIGGER contents_drop_blob AFTER DELETE ON contents
 
 // Full-text index over body text and headers: a stored tsvector ('simple'
 // configuration: no stemming, no stop words, lower-cased) with a GIN index.
+// Only the first 256 Ki characters of text and 64 Ki of headers are indexed: a
+// tsvector is limited to 1 MiB, and a delivery must never fail because its
+// text is long.
 constexpr const char* kV2 = R"sql(
 ALTER TABLE contents ADD COLUMN fts tsvector GENERATED ALWAYS AS (
-  to_tsvector('simple'::regconfig, search_text || ' ' || headers)) STORED;
+  to_tsvector('simple'::regconfig,
+              left(search_text, 262144) || ' ' || left(headers, 65536))) STORED;
 CREATE INDEX contents_fts ON contents USING gin(fts);
 )sql";
 
