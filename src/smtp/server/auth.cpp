@@ -1,14 +1,13 @@
 // AUTH PLAIN and LOGIN with SASL-IR (RFC 4954, RFC 4616). Offered on submission only,
-// and only over TLS (or from loopback when the configuration allows it). Handles
-// credentials: nothing decoded here is ever logged.
+// and only over TLS (or from loopback when the configuration allows it). The
+// password check itself is a need (kAuthenticate) the caller fulfils with the
+// Authenticator (throttling, hashing off the I/O threads). Handles credentials:
+// nothing decoded here is ever put into an event.
 #include "auth/sasl/plain.hpp"
-#include "log/log.hpp"
-#include "smtp/server/session.hpp"
+#include "smtp/server/core.hpp"
 #include "smtp/wire/auth_response.hpp"
 
 namespace taube::smtp::server {
-
-using boost::asio::awaitable;
 
 namespace {
 
@@ -25,125 +24,106 @@ bool same_ascii_case_insensitive(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-awaitable<std::optional<wire::LineStep>> Session::read_sasl_line() {
-  for (;;) {
-    if (pending().empty()) {
-      transport_.set_deadline(options_.command_timeout);
-      if (!co_await fill()) co_return std::nullopt;
-    }
-    wire::LineStep step = receiver_.feed_line(pending());
-    consume(step.consumed);
-    if (!std::holds_alternative<wire::NeedMore>(step.result)) co_return step;
-  }
-}
-
-awaitable<void> Session::on_auth(const wire::Command& c) {
+void SessionCore::on_auth(const wire::Command& c) {
   if (!is_submission()) {
     reply(502, "5.5.1", "AUTH not available on this port");
-    co_return;
+    return;
   }
   if (user_) {
     reply(503, "5.5.1", "Already authenticated");
-    co_return;
+    return;
   }
   if (!auth_allowed()) {
     reply(538, "5.7.11", "Encryption required for requested authentication mechanism");
-    co_return;
+    return;
   }
   if (c.auth_mechanism != "PLAIN" && c.auth_mechanism != "LOGIN") {
     reply(504, "5.5.4", "Unrecognized authentication mechanism");
-    co_return;
+    return;
   }
-  const bool plain = c.auth_mechanism == "PLAIN";
+  sasl_ = c.auth_mechanism == "PLAIN" ? Sasl::kPlain : Sasl::kLoginUser;
+  if (c.auth_initial_response) {
+    on_sasl_line(*c.auth_initial_response, true);  // RFC 4954 4: SASL-IR
+  } else {
+    reply_raw(sasl_ == Sasl::kPlain ? std::string("334 ")
+                                    : "334 " + std::string(auth::sasl::kLoginUserChallenge));
+    input_ = Input::kSaslLine;
+  }
+}
 
-  // Collects one client response: the initial response when given (SASL-IR), else
-  // a 334 challenge and a continuation line. false: the exchange ended (replied).
-  std::string response;
-  bool have_initial = c.auth_initial_response.has_value();
-  for (int round = 0; round < (plain ? 1 : 2); ++round) {
-    std::string line;
-    bool initial = round == 0 && have_initial;
-    if (initial) {
-      line = *c.auth_initial_response;
-    } else {
-      if (plain)
-        reply_raw("334 ");
-      else
-        reply_raw(std::string("334 ") + std::string(round == 0
-                                                        ? auth::sasl::kLoginUserChallenge
-                                                        : auth::sasl::kLoginPasswordChallenge));
-      std::optional<wire::LineStep> step = co_await read_sasl_line();
-      if (!step) co_return;
-      if (auto* invalid = std::get_if<wire::Invalid>(&step->result)) {
-        reply(invalid->reply);
-        co_return;
-      }
-      line = std::get<std::string>(step->result);
-    }
-    auto decoded = wire::decode_sasl_response(line, initial);
-    if (std::holds_alternative<wire::SaslCancel>(decoded)) {
-      reply(501, "5.7.0", "Authentication cancelled");
-      co_return;
-    }
-    if (auto* invalid = std::get_if<wire::Invalid>(&decoded)) {
-      reply(invalid->reply);
-      co_return;
-    }
-    if (plain) {
-      response = std::move(std::get<std::string>(decoded));
-    } else if (round == 0) {
-      response = std::move(std::get<std::string>(decoded));  // the user name
-    } else {
-      std::string password = std::move(std::get<std::string>(decoded));
-      if (response.empty() || password.empty()) {
-        reply(501, "5.5.2", "Malformed authentication response");
-        co_return;
-      }
-      co_await finish_auth(std::move(response), std::move(password));
-      co_return;
-    }
+// One client response of the exchange: the initial response or a continuation line.
+void SessionCore::on_sasl_line(std::string_view line, bool initial) {
+  auto decoded = wire::decode_sasl_response(line, initial);
+  const Sasl step = sasl_;
+  sasl_ = Sasl::kNone;
+  input_ = Input::kCommand;
+  if (std::holds_alternative<wire::SaslCancel>(decoded)) {
+    sasl_user_.clear();
+    reply(501, "5.7.0", "Authentication cancelled");
+    return;
   }
-  std::optional<auth::sasl::PlainCredentials> credentials = auth::sasl::parse_plain(response);
-  if (!credentials) {
+  if (auto* invalid = std::get_if<wire::Invalid>(&decoded)) {
+    sasl_user_.clear();
+    reply(invalid->reply);
+    return;
+  }
+  std::string& response = std::get<std::string>(decoded);
+  if (step == Sasl::kLoginUser) {
+    sasl_user_ = std::move(response);
+    sasl_ = Sasl::kLoginPassword;
+    input_ = Input::kSaslLine;
+    reply_raw("334 " + std::string(auth::sasl::kLoginPasswordChallenge));
+    return;
+  }
+  if (step == Sasl::kLoginPassword) {
+    Credentials credentials{std::exchange(sasl_user_, std::string()), std::move(response)};
+    if (credentials.user.empty() || credentials.password.empty()) {
+      reply(501, "5.5.2", "Malformed authentication response");
+      return;
+    }
+    credentials_ = std::move(credentials);
+    need_ = Need::kAuthenticate;
+    return;
+  }
+  std::optional<auth::sasl::PlainCredentials> plain = auth::sasl::parse_plain(response);
+  if (!plain) {
     reply(501, "5.5.2", "Malformed authentication response");
-    co_return;
+    return;
   }
   // RFC 4616 2: an authzid other than the user itself would be a proxy login,
   // which Taube does not offer.
-  if (!credentials->authzid.empty() &&
-      !same_ascii_case_insensitive(credentials->authzid, credentials->authcid)) {
+  if (!plain->authzid.empty() && !same_ascii_case_insensitive(plain->authzid, plain->authcid)) {
     reply(535, "5.7.8", "Authentication credentials invalid");
-    co_return;
+    return;
   }
-  co_await finish_auth(std::move(credentials->authcid), std::move(credentials->password));
+  credentials_ = Credentials{std::move(plain->authcid), std::move(plain->password)};
+  need_ = Need::kAuthenticate;
 }
 
-awaitable<void> Session::finish_auth(std::string user, std::string password) {
-  Result<store::Account> account = co_await authenticator_.authenticate(
-      std::move(user), std::move(password), transport_.remote_address());
+void SessionCore::authenticated(Result<store::Account> account) {
+  need_ = Need::kInput;
   if (account) {
-    log::info("smtp.auth",
-              {log::kv("client", client_log_name()), log::kv("account", account->address)});
+    event(Event::kInfo, "smtp.auth", {{"account", account->address}});
     user_ = std::move(*account);
     user_->password_hash.clear();  // not needed after login; keep secrets short-lived
     reply(235, "2.7.0", "Authentication successful");
-    co_return;
+  } else {
+    switch (account.error().code) {
+      case ErrorCode::kPermissionDenied:
+        event(Event::kInfo, "smtp.auth_failed");
+        reply(535, "5.7.8", "Authentication credentials invalid");
+        break;
+      case ErrorCode::kBusy:
+        event(Event::kInfo, "smtp.auth_throttled");
+        reply(454, "4.7.0", "Too many failed attempts, try again later");
+        break;
+      default:
+        event(Event::kWarn, "smtp.auth_error", {{"reason", account.error().detail}});
+        reply(454, "4.7.0", "Temporary authentication failure");
+        break;
+    }
   }
-  switch (account.error().code) {
-    case ErrorCode::kPermissionDenied:
-      log::info("smtp.auth_failed", {log::kv("client", client_log_name())});
-      reply(535, "5.7.8", "Authentication credentials invalid");
-      break;
-    case ErrorCode::kBusy:
-      log::info("smtp.auth_throttled", {log::kv("client", client_log_name())});
-      reply(454, "4.7.0", "Too many failed attempts, try again later");
-      break;
-    default:
-      log::warn("smtp.auth_error",
-                {log::kv("client", client_log_name()), log::kv("reason", account.error().detail)});
-      reply(454, "4.7.0", "Temporary authentication failure");
-      break;
-  }
+  settle();
 }
 
 }  // namespace taube::smtp::server

@@ -1,182 +1,230 @@
 #include "smtp/server/session.hpp"
 
+#include <algorithm>
+
+#include "delivery/describe.hpp"
 #include "log/log.hpp"
-#include "smtp/wire/reply.hpp"
 
 namespace taube::smtp::server {
 
 namespace asio = boost::asio;
 using asio::awaitable;
-using wire::Verb;
 
 namespace {
 
-constexpr unsigned bit(State s) { return 1u << static_cast<unsigned>(s); }
-constexpr unsigned kAny = bit(State::kInit) | bit(State::kReady) | bit(State::kMail) |
-                          bit(State::kRcpt) | bit(State::kBdat);
-constexpr unsigned kNoBdat = kAny & ~bit(State::kBdat);
-constexpr unsigned kGreeted = bit(State::kReady) | bit(State::kMail) | bit(State::kRcpt);
 constexpr std::size_t kReadBytes = 16 * 1024;
 
-}  // namespace
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return s;
+}
 
-// Which state allows which verb. A verb outside its states gets 503 5.5.1 (RFC 5321
-// 4.1.4); during BDAT only BDAT, RSET, QUIT and NOOP make sense (RFC 3030 2).
-const Session::CommandSpec Session::kCommands[] = {
-    {Verb::kHelo, kNoBdat, &Session::on_helo},
-    {Verb::kEhlo, kNoBdat, &Session::on_ehlo},
-    {Verb::kLhlo, kNoBdat, &Session::on_ehlo},
-    {Verb::kMail, kGreeted, &Session::on_mail},
-    {Verb::kRcpt, kGreeted, &Session::on_rcpt},
-    {Verb::kData, kGreeted, &Session::on_data},
-    {Verb::kBdat, kAny, &Session::on_bdat},
-    {Verb::kRset, kAny, &Session::on_rset},
-    {Verb::kNoop, kAny, &Session::on_noop},
-    {Verb::kQuit, kAny, &Session::on_quit},
-    {Verb::kHelp, kNoBdat, &Session::on_help},
-    {Verb::kVrfy, kNoBdat, &Session::on_vrfy},
-    {Verb::kExpn, kNoBdat, &Session::on_expn},
-    {Verb::kStarttls, kGreeted & ~(bit(State::kMail) | bit(State::kRcpt)), &Session::on_starttls},
-    {Verb::kAuth, bit(State::kReady), &Session::on_auth},
+class Session {
+ public:
+  Session(net::Transport& transport, store::Store& store, auth::Authenticator& authenticator,
+          const SessionOptions& options)
+      : transport_(transport),
+        store_(store),
+        authenticator_(authenticator),
+        options_(options),
+        core_(options, connection()) {
+    read_buf_.resize(kReadBytes);
+  }
+
+  awaitable<void> run();
+
+ private:
+  Connection connection() const {
+    Connection c;
+    c.remote_address = transport_.remote_address();
+    c.loopback = transport_.is_loopback();
+    c.tls = transport_.is_tls();
+    c.tls_available = !c.tls && options_.tls_context && options_.tls_context() != nullptr;
+    if (c.tls) c.tls_description = transport_.tls_description();
+    return c;
+  }
+  std::string_view pending() const { return std::string_view(in_).substr(in_pos_); }
+  awaitable<bool> flush();
+  awaitable<bool> fill();
+  awaitable<bool> sender_allowed();
+  awaitable<void> start_tls();
+  awaitable<void> deliver();
+  std::string client() const {
+    return (core_.helo().empty() ? std::string("unknown") : core_.helo()) + "[" +
+           transport_.remote_address() + "]";
+  }
+  void log_events();
+
+  net::Transport& transport_;
+  store::Store& store_;
+  auth::Authenticator& authenticator_;
+  const SessionOptions& options_;
+  SessionCore core_;
+  std::string in_;  // received; consumed up to in_pos_
+  std::size_t in_pos_ = 0;
+  std::string read_buf_;
 };
+
+awaitable<void> Session::run() {
+  log::debug("smtp.connect",
+             {log::kv("remote", transport_.remote_address()), log::kv("tls", transport_.is_tls())});
+  bool open = true;
+  while (open) {
+    log_events();
+    switch (core_.need()) {
+      case Need::kInput:
+        if (pending().empty()) {
+          transport_.set_deadline(core_.reading_content() ? options_.data_timeout
+                                                          : options_.command_timeout);
+          open = co_await fill();
+        } else {
+          const std::size_t used = core_.feed(pending(), options_.now());
+          in_pos_ += used;
+          if (used == 0 && core_.need() == Need::kInput) {
+            log::error("smtp.no_progress", {log::kv("client", client())});  // a bug: never spin
+            open = false;
+          }
+        }
+        break;
+      case Need::kResolveRecipient: {
+        std::string address = core_.lookup_address();
+        Result<std::vector<store::AccountId>> accounts =
+            co_await store_.resolve_recipient(std::move(address));
+        core_.recipient_resolved(accounts);
+        break;
+      }
+      case Need::kCheckSender: {
+        const bool allowed = co_await sender_allowed();
+        core_.sender_checked(allowed);
+        break;
+      }
+      case Need::kAuthenticate: {
+        Credentials credentials = core_.take_credentials();
+        Result<store::Account> account = co_await authenticator_.authenticate(
+            std::move(credentials.user), std::move(credentials.password),
+            transport_.remote_address());
+        core_.authenticated(std::move(account));
+        break;
+      }
+      case Need::kStartTls:
+        co_await start_tls();
+        break;
+      case Need::kDeliver:
+        co_await deliver();
+        break;
+      case Need::kClose:
+        open = false;
+        break;
+    }
+  }
+  log_events();
+  co_await flush();
+  if (transport_.timed_out()) log::info("smtp.timeout", {log::kv("client", client())});
+  transport_.close();
+  log::debug("smtp.disconnect", {log::kv("client", client()), log::kv("messages", core_.messages()),
+                                 log::kv("errors", core_.errors())});
+}
+
+awaitable<bool> Session::flush() {
+  if (!core_.has_output()) co_return true;
+  const std::string out = core_.take_output();
+  co_return co_await transport_.write(out);
+}
+
+// Writes the queued replies (RFC 2920: before waiting for the client), then reads.
+awaitable<bool> Session::fill() {
+  if (!co_await flush()) co_return false;
+  in_.erase(0, in_pos_);
+  in_pos_ = 0;
+  const std::size_t n = co_await transport_.read_some(read_buf_.data(), read_buf_.size());
+  if (n == 0) co_return false;
+  in_.append(read_buf_.data(), n);
+  co_return true;
+}
+
+awaitable<void> Session::start_tls() {
+  // The core dropped whatever the client pipelined after STARTTLS; so do we.
+  in_.clear();
+  in_pos_ = 0;
+  bool ok = co_await flush();
+  std::shared_ptr<asio::ssl::context> context;
+  if (ok && options_.tls_context) context = options_.tls_context();
+  ok = ok && context != nullptr;
+  if (ok) ok = co_await transport_.start_tls(std::move(context));
+  core_.tls_started(ok, connection());
+}
+
+// Submission: the sender is an alias (not a catch-all) whose resolution includes
+// the authenticated account (the core already allowed the account's own address).
+awaitable<bool> Session::sender_allowed() {
+  const std::string address = core_.lookup_address();
+  const store::AccountId account = core_.account().id;
+  const auto at = address.rfind('@');
+  if (at == std::string::npos) co_return false;
+  std::optional<std::string> domain = address.substr(at + 1);  // named: see DEVELOPMENT.md
+  Result<std::vector<store::Alias>> aliases = co_await store_.list_aliases(std::move(domain));
+  if (!aliases) co_return false;
+  bool is_alias = false;
+  for (const store::Alias& a : *aliases)
+    if (lower(a.source) == address) is_alias = true;
+  if (!is_alias) co_return false;
+  std::string lookup = address;
+  Result<std::vector<store::AccountId>> targets =
+      co_await store_.resolve_recipient(std::move(lookup));
+  if (!targets) co_return false;
+  co_return std::find(targets->begin(), targets->end(), account) != targets->end();
+}
+
+awaitable<void> Session::deliver() {
+  store::Delivery job;
+  job.raw = core_.take_message();
+  job.meta = delivery::describe(job.raw);
+  job.internal_date = std::chrono::floor<std::chrono::seconds>(options_.now());
+  job.targets = core_.targets();
+  const std::size_t bytes = job.raw.size();
+  const std::string message_id = job.meta.message_id;
+  const std::size_t targets = job.targets.size();
+  Result<std::vector<Result<store::Delivered>>> results = co_await store_.deliver(std::move(job));
+  if (results) {
+    const auto stored = std::count_if(results->begin(), results->end(),
+                                      [](const Result<store::Delivered>& r) { return bool(r); });
+    log::info("smtp.delivered",
+              {log::kv("client", client()), log::kv("bytes", bytes), log::kv("targets", targets),
+               log::kv("stored", stored), log::kv("message_id", message_id)});
+  }
+  core_.delivered(results);
+}
+
+void Session::log_events() {
+  for (const Event& e : core_.take_events()) {
+    const log::Level level = e.level == Event::kDebug  ? log::Level::kDebug
+                             : e.level == Event::kInfo ? log::Level::kInfo
+                             : e.level == Event::kWarn ? log::Level::kWarn
+                                                       : log::Level::kError;
+    auto field = [&](std::size_t i) { return log::Field{e.fields[i].first, e.fields[i].second}; };
+    // The log facade takes an initializer list; events carry at most two fields.
+    switch (e.fields.size()) {
+      case 0:
+        log::write(level, e.name, {log::kv("client", client())});
+        break;
+      case 1:
+        log::write(level, e.name, {log::kv("client", client()), field(0)});
+        break;
+      default:
+        log::write(level, e.name, {log::kv("client", client()), field(0), field(1)});
+        break;
+    }
+  }
+}
+
+}  // namespace
 
 awaitable<void> run_session(net::Transport& transport, store::Store& store,
                             auth::Authenticator& authenticator, const SessionOptions& options) {
   Session session(transport, store, authenticator, options);
   co_await session.run();
-}
-
-Session::Session(net::Transport& transport, store::Store& store, auth::Authenticator& authenticator,
-                 const SessionOptions& options)
-    : transport_(transport),
-      store_(store),
-      authenticator_(authenticator),
-      options_(options),
-      receiver_(options.limits) {
-  read_buf_.resize(kReadBytes);
-}
-
-awaitable<void> Session::run() {
-  log::debug("smtp.connect",
-             {log::kv("remote", transport_.remote_address()), log::kv("tls", transport_.is_tls())});
-  reply(220, {}, options_.hostname + (is_lmtp() ? " LMTP" : " ESMTP") + " Taube ready");
-  while (!closing_) {
-    if (pending().empty()) {
-      transport_.set_deadline(options_.command_timeout);
-      if (!co_await fill()) break;
-    }
-    wire::ParseContext context{.smtputf8_transaction = tx_.params.smtputf8};
-    wire::ReceiveStep step = receiver_.feed(pending(), context);
-    consume(step.consumed);
-    if (auto* invalid = std::get_if<wire::Invalid>(&step.result)) {
-      reply(invalid->reply);
-    } else if (auto* command = std::get_if<wire::Command>(&step.result)) {
-      co_await dispatch(*command);
-    }
-    // Checked between commands, so that a command with several replies (LMTP
-    // after DATA) is never cut in the middle.
-    if (errors_ >= options_.max_errors && !closing_) {
-      log::info("smtp.too_many_errors",
-                {log::kv("client", client_log_name()), log::kv("errors", errors_)});
-      reply(421, "4.7.0", options_.hostname + " Too many errors, closing");
-      closing_ = true;
-    }
-  }
-  co_await flush();
-  if (transport_.timed_out()) {
-    log::info("smtp.timeout", {log::kv("client", client_log_name())});
-  }
-  transport_.close();
-  log::debug("smtp.disconnect", {log::kv("client", client_log_name()),
-                                 log::kv("messages", messages_), log::kv("errors", errors_)});
-}
-
-awaitable<void> Session::dispatch(const wire::Command& command) {
-  // RFC 2033 4.1: LMTP greets with LHLO only; SMTP does not know LHLO.
-  if (is_lmtp() && (command.verb == Verb::kHelo || command.verb == Verb::kEhlo)) {
-    reply(500, "5.5.1", "Use LHLO with LMTP");
-    co_return;
-  }
-  if (!is_lmtp() && command.verb == Verb::kLhlo) {
-    reply(500, "5.5.1", "Unknown command");
-    co_return;
-  }
-  for (const CommandSpec& spec : kCommands) {
-    if (spec.verb != command.verb) continue;
-    if ((spec.states & bit(state_)) == 0) {
-      if (state_ == State::kInit)
-        reply(503, "5.5.1", is_lmtp() ? "Send LHLO first" : "Send EHLO first");
-      else if (state_ == State::kBdat)
-        reply(503, "5.5.1", "Only BDAT, RSET, NOOP or QUIT during BDAT");
-      else
-        reply(503, "5.5.1", "Bad sequence of commands");
-      co_return;
-    }
-    co_await (this->*spec.handler)(command);
-    co_return;
-  }
-  reply(502, "5.5.1", "Command not implemented");
-}
-
-awaitable<bool> Session::flush() {
-  if (out_.empty()) co_return true;
-  std::string out = std::move(out_);
-  out_.clear();
-  const bool ok = co_await transport_.write(out);
-  if (!ok) closing_ = true;
-  co_return ok;
-}
-
-awaitable<bool> Session::fill() {
-  if (!co_await flush()) co_return false;
-  if (closing_) co_return false;
-  if (in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > 0) {
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
-  const std::size_t n = co_await transport_.read_some(read_buf_.data(), read_buf_.size());
-  if (n == 0) {
-    closing_ = true;
-    co_return false;
-  }
-  in_.append(read_buf_.data(), n);
-  co_return true;
-}
-
-void Session::reply(int code, std::string_view enhanced, std::string_view text) {
-  reply(wire::make_reply(code, enhanced, text));
-}
-
-void Session::reply(const wire::Reply& r) {
-  wire::append_reply(out_, r);
-  if (r.code >= 500) ++errors_;
-}
-
-void Session::reply_raw(std::string_view line) {
-  out_.append(line);
-  out_.append("\r\n");
-}
-
-void Session::reset_transaction() {
-  tx_ = Transaction{};
-  if (state_ != State::kInit) state_ = State::kReady;
-}
-
-bool Session::tls_available() const {
-  return !transport_.is_tls() && options_.tls_context && options_.tls_context() != nullptr;
-}
-
-bool Session::auth_allowed() const {
-  if (!is_submission()) return false;
-  return transport_.is_tls() ||
-         (options_.allow_plaintext_auth_from_loopback && transport_.is_loopback());
-}
-
-std::string Session::client_log_name() const {
-  return (helo_.empty() ? std::string("unknown") : helo_) + "[" + transport_.remote_address() + "]";
 }
 
 }  // namespace taube::smtp::server
