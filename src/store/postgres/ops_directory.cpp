@@ -139,13 +139,42 @@ Op<Account> create_account(PgConn& c, Changes& changes, const std::string& addre
       *domain, parts->local, key, password_hash, created.time_since_epoch().count());
   if (r.empty()) co_return fail(ErrorCode::kAlreadyExists, "account exists");
   AccountId id{r.i64(0, 0)};
-  for (const auto& mb : kDefaultMailboxes) {
-    std::string name(mb.name);
-    auto created_mb = co_await create_mailbox(c, changes, id, name, mb.use);
-    if (!created_mb) co_return created_mb.error();
-    auto sub = co_await subscribe(c, id, name);
-    if (!sub) co_return sub.error();
+  // The default mailboxes in three statements rather than ~60 round trips:
+  // bulk provisioning of 20,000 accounts is not rare. Same rows, uid_validity
+  // values and changes as create_mailbox() + subscribe() for each.
+  constexpr auto kCount = static_cast<std::int64_t>(std::size(kDefaultMailboxes));
+  auto base = co_await c.query(
+      "UPDATE meta SET value = value + $1 WHERE key = 'next_uid_validity' RETURNING value - $1",
+      kCount);
+  std::string names = "{";
+  std::string validities = "{";
+  std::string uses = "{";
+  for (std::int64_t i = 0; i < kCount; ++i) {
+    const auto& mb = kDefaultMailboxes[i];
+    // uid_validity is a non-zero 32-bit number (RFC 9051 2.3.1.1); wrap, skipping 0.
+    auto validity = static_cast<std::uint32_t>(base.i64(0, 0) + i);
+    if (validity == 0) validity = 1;
+    const char* sep = i == 0 ? "" : ",";
+    names += sep + std::string(mb.name);
+    validities += sep + std::to_string(validity);
+    uses += sep + std::to_string(static_cast<int>(mb.use));
   }
+  names += '}';
+  validities += '}';
+  uses += '}';
+  auto boxes = co_await c.query(
+      "INSERT INTO mailboxes(account_id, name, uid_validity, special_use) "
+      "SELECT $1, t.n, t.v, t.u FROM unnest($2::text[], $3::bigint[], $4::int[]) AS t(n, v, u) "
+      "RETURNING id, highest_modseq, uid_next",
+      id.value, names, validities, uses);
+  co_await c.query(
+      "INSERT INTO subscriptions(account_id, name) SELECT $1, unnest($2::text[]) "
+      "ON CONFLICT DO NOTHING",
+      id.value, names);
+  for (int i = 0; i < boxes.size(); ++i)
+    changes.push_back(MailboxChange{id, MailboxId{boxes.i64(i, 0)},
+                                    static_cast<ModSeq>(boxes.i64(i, 1)),
+                                    static_cast<Uid>(boxes.i64(i, 2)), false});
   co_return Account{id, DomainId{*domain}, parts->local + "@" + parts->domain, password_hash,
                     created};
 }

@@ -566,12 +566,12 @@ Op<std::vector<std::pair<Uid, MessageMeta>>> read_meta(PgConn& c, AccountId acco
 Op<std::string> read_frame(PgConn& c, AccountId account, MailboxId mailbox, Uid uid) {
   if (!co_await mailbox_row(c, account, mailbox))
     co_return fail(ErrorCode::kNotFound, "no such mailbox");
-  auto r = co_await c.query(
+  auto r = co_await c.query_binary(
       "SELECT b.data FROM messages m JOIN contents c ON c.id = m.content_id "
       "JOIN blobs b ON b.hash = c.hash WHERE m.mailbox_id = $1 AND m.uid = $2",
       mailbox.value, uid);
   if (r.empty()) co_return fail(ErrorCode::kNotFound, "no such message");
-  co_return r.bytea(0, 0);
+  co_return r.raw(0, 0);
 }
 
 Op<StoreFlagsResult> store_flags(PgConn& c, Changes& changes, AccountId account, MailboxId mailbox,
@@ -733,9 +733,9 @@ Op<std::string> put_blob(PgConn& c, const PreparedBlob& blob) {
 }
 
 Op<std::string> get_blob_frame(PgConn& c, const std::string& hash) {
-  auto r = co_await c.query("SELECT data FROM blobs WHERE hash = $1", hash);
+  auto r = co_await c.query_binary("SELECT data FROM blobs WHERE hash = $1", hash);
   if (r.empty()) co_return fail(ErrorCode::kNotFound, "no such blob");
-  co_return r.bytea(0, 0);
+  co_return r.raw(0, 0);
 }
 
 Op<void> erase_blob(PgConn& c, const std::string& hash) {

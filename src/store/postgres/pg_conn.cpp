@@ -26,16 +26,6 @@ std::int64_t Rows::i64(int row, int col) const {
   return out;
 }
 
-std::string Rows::bytea(int row, int col) const {
-  size_t n = 0;
-  unsigned char* raw =
-      PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_.get(), row, col)), &n);
-  if (!raw) throw PgError("cannot decode bytea", "", false);
-  std::string out(reinterpret_cast<const char*>(raw), n);
-  PQfreemem(raw);
-  return out;
-}
-
 std::uint64_t Rows::affected() const {
   const char* t = r_ ? PQcmdTuples(r_.get()) : "";
   std::uint64_t out = 0;
@@ -178,7 +168,7 @@ Rows take_result(PGconn* c, std::vector<PGresult*> results) {
 
 }  // namespace
 
-asio::awaitable<Rows> PgConn::exec(std::string sql, std::vector<Param> params) {
+asio::awaitable<Rows> PgConn::exec(std::string sql, std::vector<Param> params, bool binary_result) {
   if (is_bad()) fail_connection("connection lost");
   std::vector<const char*> values;
   std::vector<int> lengths;
@@ -189,7 +179,7 @@ asio::awaitable<Rows> PgConn::exec(std::string sql, std::vector<Param> params) {
     formats.push_back(p.binary ? 1 : 0);
   }
   if (!PQsendQueryParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                         lengths.data(), formats.data(), 0))
+                         lengths.data(), formats.data(), binary_result ? 1 : 0))
     fail_connection("send query");
   co_await flush();
   auto results = co_await collect();

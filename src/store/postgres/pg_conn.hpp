@@ -81,8 +81,9 @@ class Rows {
   }
   std::int64_t i64(int row, int col) const;
   bool boolean(int row, int col) const { return PQgetvalue(r_.get(), row, col)[0] == 't'; }
-  std::string bytea(int row, int col) const;  // decodes the text form of BYTEA
-  std::uint64_t affected() const;             // PQcmdTuples
+  // The raw bytes of a column of a binary-format result (query_binary).
+  std::string raw(int row, int col) const { return text(row, col); }
+  std::uint64_t affected() const;  // PQcmdTuples
   std::string command() const { return r_ ? PQcmdStatus(r_.get()) : ""; }
 
  private:
@@ -103,7 +104,10 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   // Runs one parameterised statement and returns its rows. Throws PgError.
-  boost::asio::awaitable<Rows> exec(std::string sql, std::vector<Param> params);
+  // `binary_result` asks for every column in binary format (used for BYTEA, which
+  // would double in size as hex text).
+  boost::asio::awaitable<Rows> exec(std::string sql, std::vector<Param> params,
+                                    bool binary_result = false);
   // Runs one or more statements without parameters (simple query protocol).
   boost::asio::awaitable<void> exec_script(std::string sql);
 
@@ -113,6 +117,14 @@ class PgConn {
     params.reserve(sizeof...(A));
     (params.push_back(to_param(args)), ...);
     return exec(std::move(sql), std::move(params));
+  }
+  // As query(), with the result in binary format: read it with Rows::raw().
+  template <class... A>
+  boost::asio::awaitable<Rows> query_binary(std::string sql, const A&... args) {
+    std::vector<Param> params;
+    params.reserve(sizeof...(A));
+    (params.push_back(to_param(args)), ...);
+    return exec(std::move(sql), std::move(params), true);
   }
 
   bool is_bad() const { return PQstatus(c_) != CONNECTION_OK; }
