@@ -58,7 +58,8 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
     if (!services.tls_context) options.starttls_available = false;
     return options;
   }
-  awaitable<bool> read_more(std::size_t max_bytes);
+  awaitable<bool> read_more();
+  awaitable<bool> read_small();
   awaitable<void> execute(wire::RawCommand raw);
   awaitable<void> idle_reader(bool& done, bool& bad_line, asio::steady_timer& timer);
   awaitable<void> idle_reporter(bool& done, asio::steady_timer& timer);
@@ -74,9 +75,19 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   bool failed_ = false;
 };
 
-awaitable<bool> Session::read_more(std::size_t max_bytes) {
+// The buffer lives in the coroutine frame while a read is pending, so an idle
+// session waits in read_small(), whose frame is a few hundred bytes.
+awaitable<bool> Session::read_more() {
   std::array<char, 4096> buf;
-  std::size_t n = co_await transport_->read_some(buf.data(), std::min(max_bytes, buf.size()));
+  std::size_t n = co_await transport_->read_some(buf.data(), buf.size());
+  if (n == 0) co_return false;
+  input_.append(buf.data(), n);
+  co_return true;
+}
+
+awaitable<bool> Session::read_small() {
+  std::array<char, 512> buf;
+  std::size_t n = co_await transport_->read_some(buf.data(), buf.size());
   if (n == 0) co_return false;
   input_.append(buf.data(), n);
   co_return true;
@@ -88,7 +99,7 @@ awaitable<std::optional<std::string>> Session::read_line() {
     input_.erase(0, step.consumed);
     if (auto* line = std::get_if<std::string>(&step.result)) co_return std::move(*line);
     if (std::holds_alternative<wire::Invalid>(step.result)) co_return std::string("*");
-    if (!co_await read_more(4096)) co_return std::nullopt;
+    if (!co_await read_more()) co_return std::nullopt;
   }
 }
 
@@ -121,7 +132,7 @@ awaitable<void> Session::idle_reader(bool& done, bool& bad_line, asio::steady_ti
       break;
     }
     // Small reads: an idle connection should hold little memory.
-    if (!co_await read_more(512)) {
+    if (!co_await read_small()) {
       failed_ = true;
       break;
     }
@@ -201,7 +212,14 @@ awaitable<void> Session::run() {
     if (std::holds_alternative<wire::NeedMore>(step.result)) {
       if (input_.empty() && input_.capacity() > 8192) input_.shrink_to_fit();
       if (selected) selected->shrink();
-      if (!co_await read_more(4096)) break;
+      // Between commands read in small steps: most sessions are idle most of the time.
+      bool more = false;
+      if (receiver_.in_command()) {
+        more = co_await read_more();
+      } else {
+        more = co_await read_small();
+      }
+      if (!more) break;
       continue;
     }
     if (auto* literal = std::get_if<wire::NeedLiteral>(&step.result)) {
