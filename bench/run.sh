@@ -10,3 +10,4 @@ for b in "$DIR"/bench/*_bench; do
   echo "== $(basename "$b")"
   "$b" --benchmark_counters_tabular=true "$@"
 done
+bench/smtp_bench.sh || echo "== smtp_bench: failed (exit $?)" >&2
