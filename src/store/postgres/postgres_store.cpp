@@ -256,9 +256,14 @@ class Engine {
       changes.clear();
       bool commit_sent = false;
       bool injected = false;
+      bool connecting = false;
       std::optional<PgError> error;
       try {
-        if (!conn || conn->is_bad()) conn = co_await open_conn();
+        if (!conn || conn->is_bad()) {
+          connecting = true;
+          conn = co_await open_conn();
+          connecting = false;
+        }
         co_await conn->exec_script("BEGIN");
         for (auto& job : batch) {
           co_await conn->exec_script("SAVEPOINT job");
@@ -295,7 +300,10 @@ class Engine {
         }
       }
       if (lost) conn.reset();
-      if (!commit_sent && !injected && attempt < 2 && (lost || error->retryable())) continue;
+      // A pooled connection that died while idle is worth one more try; a
+      // database that refuses new connections is not (fail fast: degraded mode).
+      if (!commit_sent && !injected && !connecting && attempt < 2 && (lost || error->retryable()))
+        continue;
       batch_error = Error{ErrorCode::kUnavailable,
                           std::string(commit_sent ? "commit failed or its outcome is unknown: "
                                                   : "transaction failed: ") +
@@ -336,8 +344,13 @@ class Engine {
       Changes unused;
       for (int attempt = 0;; ++attempt) {
         std::optional<PgError> error;
+        bool connecting = false;
         try {
-          if (!conn || conn->is_bad()) conn = co_await open_conn();
+          if (!conn || conn->is_bad()) {
+            connecting = true;
+            conn = co_await open_conn();
+            connecting = false;
+          }
           // One snapshot for all statements of the job.
           co_await conn->exec_script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
           co_await job->run(*conn, unused);
@@ -356,7 +369,7 @@ class Engine {
         }
         if (lost) conn.reset();
         // Reads have no side effects: retry once on a fresh connection.
-        if (attempt < 1 && (lost || error->retryable())) continue;
+        if (!connecting && attempt < 1 && (lost || error->retryable())) continue;
         job->fail(Error{ErrorCode::kUnavailable, std::string("read failed: ") + error->what()});
         break;
       }
