@@ -1,8 +1,43 @@
-// Registers HTTP (http, https): health, metrics, later CalDAV/CardDAV. Not built yet.
+// Registers HTTP: "http" (plaintext) and "https" (implicit TLS, done by the
+// listener). Both serve the node's endpoints (/healthz, /readyz, /metrics); DAV
+// will add its routes to the same Service. The session lives in src/http/server/.
+#include "http/server/node_endpoints.hpp"
+#include "http/server/session.hpp"
+#include "metrics/node_metrics.hpp"
 #include "server/protocols.hpp"
 
 namespace taube::server {
 
-void add_http_protocols(ProtocolRegistry&, const config::Config&) {}
+namespace {
+
+ProtocolFactory http_factory(bool implicit_tls) {
+  ProtocolFactory factory;
+  factory.implicit_tls = implicit_tls;
+  factory.busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  factory.max_connections = 2000;
+  factory.max_connections_per_ip = 200;
+  std::string protocol = implicit_tls ? "https" : "http";
+  factory.make_handler = [protocol](Services& services) -> net::SessionHandler {
+    std::shared_ptr<const http::server::Service> service =
+        http::server::make_node_service(services.store, http::server::NodeOptions{});
+    http::server::Options options;
+    options.protocol = protocol;
+    // Present from the start so that a scrape shows 0 rather than nothing.
+    metrics::connections_gauge(protocol);
+    metrics::connections_counter(protocol);
+    // A plain function call, not a coroutine lambda: the awaitable owns copies.
+    return [service, options](std::unique_ptr<net::Transport> transport) {
+      return http::server::run_session(std::move(transport), service, options);
+    };
+  };
+  return factory;
+}
+
+}  // namespace
+
+void add_http_protocols(ProtocolRegistry& registry, const config::Config&) {
+  registry["http"] = http_factory(false);
+  registry["https"] = http_factory(true);
+}
 
 }  // namespace taube::server
