@@ -42,7 +42,10 @@ asio::awaitable<void> echo_session(std::shared_ptr<TlsContexts> tls, std::unique
     } else if (line == "WAIT") {
       s->set_deadline(std::chrono::milliseconds(200));
       size_t n = co_await s->read_some(chunk, sizeof chunk);
-      if (n == 0 && s->timed_out()) co_return;  // the client sees the close
+      if (n == 0 && s->timed_out()) {
+        co_await s->write("timed out\n");  // the last reply still goes out
+        co_return;  // and then the client sees the close
+      }
       co_await s->write("no timeout\n");
     } else {
       co_await s->write("echo " + line + (s->is_tls() ? " (tls)" : "") + "\n");
@@ -161,6 +164,7 @@ TEST_F(ListenerTest, DeadlineClosesASilentPeer) {
   EXPECT_EQ(read_line(s, buf), "hello");
   auto start = std::chrono::steady_clock::now();
   asio::write(s, asio::buffer(std::string("WAIT\n")));
+  EXPECT_EQ(read_line(s, buf), "timed out");
   EXPECT_EQ(read_line(s, buf), "<End of file>");
   auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, std::chrono::milliseconds(150));

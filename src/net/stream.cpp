@@ -9,6 +9,7 @@ namespace taube::net {
 namespace asio = boost::asio;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kFinalReplyGrace = std::chrono::seconds(5);
 
 Stream::Stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)), timer_(socket_.get_executor()) {
   boost::system::error_code ec;
@@ -54,10 +55,18 @@ void Stream::arm_watchdog() {
     watchdog_running_ = false;
     if (closed_) return;
     if (std::chrono::steady_clock::now() >= deadline_) {
-      timed_out_ = true;
       boost::system::error_code ignored;
-      socket_.cancel(ignored);
-      socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      if (!timed_out_) {
+        // Reads end now; the session gets a short grace to write its last reply
+        // (e.g. SMTP 421 4.4.2) before the connection is shut.
+        timed_out_ = true;
+        socket_.cancel(ignored);
+        deadline_ = std::chrono::steady_clock::now() + kFinalReplyGrace;
+        arm_watchdog();
+      } else {
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+        socket_.cancel(ignored);
+      }
     } else {
       arm_watchdog();
     }
@@ -73,7 +82,7 @@ awaitable<std::size_t> Stream::read_some(char* buf, std::size_t size) {
 }
 
 awaitable<bool> Stream::write(std::string_view bytes) {
-  if (closed_ || timed_out_) co_return false;
+  if (closed_) co_return false;  // a timed-out stream may still send its last reply
   auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(bytes), kTuple)
                       : co_await asio::async_write(socket_, asio::buffer(bytes), kTuple);
   co_return !ec && n == bytes.size();

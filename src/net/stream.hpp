@@ -29,14 +29,16 @@ class Stream final : public Transport {
   // Reads what is available (at least one byte). An empty result means the peer
   // closed, the deadline passed or the connection failed; see timed_out().
   boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
-  // Writes everything; false when the connection failed or the deadline passed.
+  // Writes everything; false when the connection failed or the grace after a passed
+  // deadline ran out.
   boost::asio::awaitable<bool> write(std::string_view bytes) override;
   // Server side TLS handshake on this connection (implicit TLS or STARTTLS).
   // Bytes already read from the plain connection are the caller's to discard.
   boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context> context) override;
 
-  // Every read and write after this must finish within `timeout` from now; the
-  // socket is closed when it passes. Call again to extend it.
+  // Every read and write after this must finish within `timeout` from now. When it
+  // passes, reads end (timed_out() is true) and writes get a few seconds' grace for
+  // a last reply, then the socket is shut. Call again to extend it.
   void set_deadline(std::chrono::steady_clock::duration timeout) override;
   bool timed_out() const override { return timed_out_; }
 

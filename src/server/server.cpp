@@ -221,6 +221,11 @@ int serve(const config::Config& cfg, const std::string& program) {
   io.run();
   for (auto& t : pool) t.join();
   listeners->clear();
+  // Sessions suspended in a store operation belong to that operation's completion
+  // handler: let the store finish them (their completions land in the stopped
+  // io_context), then the io_context destroys every suspended session while the
+  // store they may unsubscribe from still exists.
+  opened->store->drain();
   }
   opened->store.reset();  // drains the engine's queue and closes the database
   log::info("server.stopped");

@@ -170,6 +170,13 @@ class Store {
       AccountId account, std::function<void(const MailboxChange&)> on_change) = 0;
 
   virtual BlobStore& blobs() = 0;
+
+  // Blocks until every operation started before the call has completed and handed
+  // its result to the caller's executor; the store stays usable. For an orderly
+  // shutdown: stop the callers' executors, drain(), then destroy the executors (and
+  // with them the suspended callers) before the store. Engines without threads of
+  // their own may keep this default.
+  virtual void drain() {}
 };
 
 }  // namespace taube::store

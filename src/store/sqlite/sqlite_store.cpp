@@ -112,6 +112,7 @@ class Engine {
         [this](auto handler, F f) {
           auto job =
               std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
+          begin_job();
           {
             std::lock_guard lock(write_mu_);
             write_queue_.push_back(std::move(job));
@@ -128,6 +129,7 @@ class Engine {
         [this](auto handler, F f) {
           auto job =
               std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
+          begin_job();
           {
             std::lock_guard lock(read_mu_);
             read_queue_.push_back(std::move(job));
@@ -140,7 +142,24 @@ class Engine {
   ChangeHub& hub() { return hub_; }
   const SqliteOptions& options() const { return options_; }
 
+  // Waits until every queued job has run and posted its completion.
+  void drain() {
+    std::unique_lock lock(pending_mu_);
+    pending_cv_.wait(lock, [&] { return pending_ == 0; });
+  }
+
  private:
+  void begin_job() {
+    std::lock_guard lock(pending_mu_);
+    ++pending_;
+  }
+  // After a job's complete(): its result is in the caller's executor's hands.
+  void end_jobs(std::size_t n) {
+    std::lock_guard lock(pending_mu_);
+    pending_ -= n;
+    if (pending_ == 0) pending_cv_.notify_all();
+  }
+
   std::unique_ptr<Db> open_db(bool create) {
     return Db::open(options_.path.string(), vfs_ ? vfs_->name() : nullptr, create, !create);
   }
@@ -207,6 +226,7 @@ class Engine {
     }
     hub_.publish(changes);
     for (auto& job : batch) job->complete();
+    end_jobs(batch.size());
   }
 
   // After a failed COMMIT the transaction's frames may still sit, with valid
@@ -266,6 +286,7 @@ class Engine {
         }
       }
       job->complete();
+      end_jobs(1);
     }
   }
 
@@ -283,6 +304,9 @@ class Engine {
   std::condition_variable read_cv_;
   std::deque<std::unique_ptr<Job>> read_queue_;
   bool stopping_ = false;
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  std::size_t pending_ = 0;  // queued or running jobs, see drain()
 
   std::thread writer_;
   std::vector<std::thread> readers_;
@@ -509,6 +533,7 @@ class SqliteStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  void drain() override { e_.drain(); }
 
  private:
   Engine e_;
