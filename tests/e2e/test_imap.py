@@ -507,6 +507,23 @@ class TestImapSession(ImapCase):
         _, done = r.command("t", "APPEND Nowhere {3+}\r\nabc")
         self.assertEqual(done, "t NO [TRYCREATE] Mailbox does not exist")
 
+    def test_compress_deflate(self):
+        import zlib
+        r = self.raw()
+        _, done = r.command("z", "COMPRESS DEFLATE")
+        self.assertEqual(done, "z OK DEFLATE active")
+        out = zlib.compressobj(wbits=-15)
+        inp = zlib.decompressobj(wbits=-15)
+        r.send(out.compress(b"a SELECT INBOX\r\nb LIST \"\" INBOX\r\n") + out.flush(zlib.Z_SYNC_FLUSH))
+        text = b""
+        r.sock.settimeout(5)
+        while b"b OK LIST completed\r\n" not in text:
+            chunk = r.sock.recv(4096)
+            self.assertTrue(chunk, text)
+            text += inp.decompress(chunk)
+        self.assertIn(b"a OK [READ-WRITE] SELECT completed\r\n", text)
+        self.assertIn(b'* LIST (\\HasNoChildren) "/" INBOX\r\n', text)
+
     def test_hostile_input_gets_clear_errors_and_session_survives(self):
         r = self.raw()
         _, done = r.command("a", "FROBNICATE")

@@ -19,6 +19,7 @@ constexpr CommandSpec kCommands[] = {
     {"CAPABILITY", cmd_capability, kAny},
     {"CHECK", cmd_check, kSel},
     {"CLOSE", cmd_close, kSel},
+    {"COMPRESS", cmd_compress, kAuth},
     {"COPY", cmd_copy, kSel, false},
     {"CREATE", cmd_create, kAuth},
     {"DELETE", cmd_delete, kAuth},

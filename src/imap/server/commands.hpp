@@ -60,6 +60,7 @@ boost::asio::awaitable<Completion> cmd_copy(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_move(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_search(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_idle(Context&, wire::Command&);
+boost::asio::awaitable<Completion> cmd_compress(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_sort(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_thread(Context&, wire::Command&);
 boost::asio::awaitable<Completion> cmd_getquota(Context&, wire::Command&);

@@ -116,7 +116,9 @@ class Context {
   // A change to the selected mailbox may be unreported (set by the store's
   // change notification or by this session's own writes).
   bool mailbox_changed = false;
-  bool starttls_requested = false;  // the session starts TLS after the tagged OK
+  bool starttls_requested = false;
+  bool compress_requested = false;  // the session wraps the transport after the tagged OK
+  bool compress_active = false;  // the session starts TLS after the tagged OK
   bool logout_requested = false;
 
  private:

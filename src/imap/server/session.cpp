@@ -11,6 +11,7 @@
 
 #include "base/ascii.hpp"
 #include "imap/server/commands.hpp"
+#include "imap/server/deflate_transport.hpp"
 #include "imap/server/support.hpp"
 #include "imap/wire/parser.hpp"
 #include "imap/wire/receiver.hpp"
@@ -245,6 +246,16 @@ awaitable<void> Session::run() {
       auto context = services_.tls_context();
       transport_->set_deadline(std::chrono::seconds(30));
       if (!co_await transport_->start_tls(std::move(context))) break;
+    }
+    if (compress_requested) {
+      compress_requested = false;
+      // RFC 4978 3: compression starts right after the tagged OK; input that
+      // was pipelined behind COMPRESS is already compressed.
+      auto wrapped = make_deflate_transport(transport_, std::move(input_));
+      input_.clear();
+      if (!wrapped) break;
+      transport_ = std::move(wrapped);
+      compress_active = true;
     }
   }
   if (transport_->timed_out() && !logout_requested) {

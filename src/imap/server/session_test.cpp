@@ -3,6 +3,8 @@
 // we implement, and failure injection (the Nth read or write fails).
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include "imap/server/test_support.hpp"
 
 namespace taube::imap::server {
@@ -98,6 +100,52 @@ TEST(ImapSession, ReportsItsOwnAppendToTheSelectedMailboxBeforeTheTaggedOk) {
   second.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc APPEND INBOX {9+}\r\nSubject:\r\n\r\nd NOOP\r\n"};
   out = harness.run(second);
   EXPECT_NE(out.find("* 1 EXISTS\r\nc OK [APPENDUID "), std::string::npos) << out;
+}
+
+// Raw DEFLATE (RFC 4978) with a sync flush, as a client sends it.
+std::string deflate_raw(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+  std::string out(text.size() + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_SYNC_FLUSH);
+  out.resize(out.size() - z.avail_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string inflate_raw(const std::string& data) {
+  z_stream z{};
+  inflateInit2(&z, -15);
+  std::string out(64 * 1024, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  inflate(&z, Z_SYNC_FLUSH);
+  out.resize(out.size() - z.avail_out);
+  inflateEnd(&z);
+  return out;
+}
+
+TEST(ImapSession, CompressesBothDirectionsAfterCompressDeflate) {
+  Harness harness;
+  Script script;
+  // The compressed NOOP is pipelined in the same read as COMPRESS itself.
+  script.reads = {"a LOGIN a@example.org pw\r\nb COMPRESS DEFLATE\r\n" + deflate_raw("c NOOP\r\nd COMPRESS DEFLATE\r\n"),
+                  deflate_raw("e LOGOUT\r\n")};
+  std::string out = harness.run(script);
+  const std::string marker = "b OK DEFLATE active\r\n";
+  auto at = out.find(marker);
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string plain = inflate_raw(out.substr(at + marker.size()));
+  EXPECT_EQ(plain,
+            "c OK NOOP completed\r\n"
+            "d NO [COMPRESSIONACTIVE] Compression is already active\r\n"
+            "* BYE Logging out\r\ne OK LOGOUT completed\r\n");
 }
 
 }  // namespace
