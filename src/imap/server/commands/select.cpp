@@ -77,12 +77,15 @@ awaitable<Completion> cmd_select(Context& ctx, wire::Command& command) {
   ctx.send(wire::format_untagged(wire::Status::kOk, wire::code::uid_next(mailbox->uid_next), "Predicted next UID"));
   ctx.send(wire::format_untagged(wire::Status::kOk, wire::code::highest_mod_seq(highest), "Highest"));
   ctx.send(wire::format_untagged(wire::Status::kOk, "MAILBOXID (M" + std::to_string(mailbox->id.value) + ")", "Ok"));
-  if (mailbox->special_use != store::SpecialUse::kNone || mailbox->name == store::kInbox) {
+  if (ctx.enabled.rev2) {
+    // RFC 9051 6.3.2: the canonical name and its attributes (special use).
     std::string attrs = mailbox->special_use == store::SpecialUse::kNone ? "" : std::string(store::to_string(mailbox->special_use));
-    ctx.send(wire::format_untagged(wire::Status::kOk, "LIST (" + attrs + ") \"/\" " + mailbox_name(ctx, mailbox->name),
-                                   "Mailbox attributes"));
+    ctx.send_untagged("LIST (" + attrs + ") \"/\" " + mailbox_name(ctx, mailbox->name));
   }
   if (select.qresync) co_await send_qresync(ctx, *select.qresync);
+  // A change committed while this SELECT read the mailbox was not reported to
+  // a selected view (there was none yet): check once more before the tagged OK.
+  ctx.mailbox_changed = true;
   co_return ok(std::string(select.read_only ? "EXAMINE" : "SELECT") + " completed",
                select.read_only ? wire::code::read_only() : wire::code::read_write());
 }
