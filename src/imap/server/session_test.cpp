@@ -5,6 +5,11 @@
 
 #include <zlib.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "imap/server/test_support.hpp"
 
 namespace taube::imap::server {
@@ -100,6 +105,36 @@ TEST(ImapSession, ReportsItsOwnAppendToTheSelectedMailboxBeforeTheTaggedOk) {
   second.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc APPEND INBOX {9+}\r\nSubject:\r\n\r\nd NOOP\r\n"};
   out = harness.run(second);
   EXPECT_NE(out.find("* 1 EXISTS\r\nc OK [APPENDUID "), std::string::npos) << out;
+}
+
+TEST(ImapSession, IdleReportsAChangeCommittedWhileIdling) {
+  Harness harness;
+  Script script;
+  auto output = std::make_shared<std::string>();
+  script.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc IDLE\r\n", "DONE\r\nd NOOP\r\n"};
+  // Before the second read (the session is idling): another writer appends;
+  // the client "sends" DONE only once the EXISTS is out.
+  Harness* h = &harness;
+  auto seen_while_idling = std::make_shared<bool>(false);
+  script.before_read = [h, seen_while_idling](int n, const std::string* output) -> boost::asio::awaitable<void> {
+    if (n != 2) co_return;
+    co_await h->append_to_inbox("while idle");
+    // Let the session run until the idling session has written the EXISTS on
+    // its own (its store reads complete on the engine's threads), at most 5 s.
+    auto executor = co_await boost::asio::this_coro::executor;
+    boost::asio::steady_timer tick(executor);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (output->find("* 1 EXISTS") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+      tick.expires_after(std::chrono::milliseconds(1));
+      auto wait = tick.async_wait(boost::asio::use_awaitable);
+      co_await std::move(wait);
+    }
+    *seen_while_idling = output->find("* 1 EXISTS") != std::string::npos;
+  };
+  std::string out = harness.run(script);
+  EXPECT_TRUE(*seen_while_idling) << "EXISTS must arrive during IDLE, before DONE\n" << out;
+  EXPECT_NE(out.find("+ idling\r\n* 1 EXISTS\r\nc OK IDLE terminated\r\nd OK NOOP completed\r\n"), std::string::npos)
+      << out;
 }
 
 // Raw DEFLATE (RFC 4978) with a sync flush, as a client sends it.

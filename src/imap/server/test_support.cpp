@@ -19,6 +19,10 @@ using asio::awaitable;
 
 awaitable<std::size_t> FakeTransport::read_some(char* buf, std::size_t size) {
   ++reads_;
+  if (script_.before_read) {
+    auto hook = script_.before_read(reads_, output_.get());
+    co_await std::move(hook);
+  }
   if (closed_ || reads_ == script_.fail_read_at || next_ >= script_.reads.size()) co_return 0;
   const std::string& chunk = script_.reads[next_];
   std::size_t n = std::min(size, chunk.size() - offset_);
@@ -98,6 +102,19 @@ std::string Harness::run(Script script, Options options) {
 }
 
 template void Harness::wait<void>(awaitable<void>);
+
+awaitable<void> Harness::append_to_inbox(std::string subject) {
+  auto account = store_->account(account_);
+  auto inbox = co_await account->get_mailbox(std::string("INBOX"));
+  if (!inbox) throw std::runtime_error("no INBOX");
+  std::string raw = "Subject: " + subject + "\r\n\r\nbody\r\n";
+  store::MessageMeta meta;
+  meta.subject = subject;
+  store::Flags flags;
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto delivered = co_await account->append(inbox->id, std::move(raw), std::move(meta), std::move(flags), now);
+  if (!delivered) throw std::runtime_error("append failed");
+}
 
 Transcript load_transcript(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct Script {
   int fail_write_at = 0;
   bool tls = false;
   bool loopback = true;
+  // Runs before read number n (1-based) returns, while the session waits for
+  // input: lets a test commit a change "while the client is idle".
+  // `output` is what the session has written so far.
+  std::function<boost::asio::awaitable<void>(int n, const std::string* output)> before_read;
 };
 
 class FakeTransport final : public net::Transport {
@@ -66,6 +71,8 @@ class Harness {
   template <class T>
   T wait(boost::asio::awaitable<T> a);
   store::Store& store() { return *store_; }
+  // Appends a small message to INBOX through the store (another "client").
+  boost::asio::awaitable<void> append_to_inbox(std::string subject);
   store::AccountId account() const { return account_; }
 
  private:
