@@ -106,6 +106,22 @@ awaitable<Completion> cmd_list(Context& ctx, wire::Command& command) {
     if (list.return_status) ctx.send_untagged("STATUS " + mailbox_name(ctx, m.name) + " (" +
                                               status_items(ctx, m, *list.return_status) + ")");
   }
+  if (list.select_subscribed && list.select_recursive_match) {
+    // RFC 5258 3.5: a name that is not itself subscribed but has subscribed
+    // inferiors is listed with CHILDINFO ("SUBSCRIBED").
+    std::set<std::string> parents;
+    for (const auto& name : subscribed)
+      for (auto slash = name.find(store::kHierarchySeparator); slash != std::string::npos;
+           slash = name.find(store::kHierarchySeparator, slash + 1))
+        parents.insert(name.substr(0, slash));
+    for (const auto& parent : parents) {
+      if (subscribed.count(parent) || !matches_any(parent)) continue;
+      const bool exists = std::any_of(mailboxes->begin(), mailboxes->end(),
+                                      [&](const store::Mailbox& m) { return m.name == parent; });
+      ctx.send_untagged("LIST (" + std::string(exists ? "" : "\\NonExistent") + ") \"/\" " +
+                        mailbox_name(ctx, parent) + " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+    }
+  }
   if (only_subscribed && !list.select_special_use) {
     // Subscribed names without a mailbox (RFC 5258 3.1: \NonExistent).
     for (const auto& name : subscribed) {
