@@ -102,6 +102,8 @@ void add_node_routes(Routes& routes, std::shared_ptr<const Readiness> readiness,
 std::shared_ptr<const Service> make_node_service(StoreProbe probe, NodeOptions options) {
   metrics::Registry& registry = *options.registry;
   metrics::set_build_info(TAUBE_VERSION, registry);
+  // Present from the start, so that rate() over the first scrapes works.
+  registry.counter(metrics::kHttpRequestsTotal, kHttpRequestsHelp, {{"code", "200"}});
   auto readiness = std::make_shared<const Readiness>(std::move(probe), options.readiness_timeout, registry);
   auto service = std::make_shared<Service>();
   service->registry = &registry;

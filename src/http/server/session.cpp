@@ -17,7 +17,7 @@ namespace {
 
 void count_request(const Service& service, int status) {
   service.registry
-      ->counter(metrics::kHttpRequestsTotal, "HTTP responses sent, by status code.",
+      ->counter(metrics::kHttpRequestsTotal, kHttpRequestsHelp,
                 {{"code", std::to_string(status)}})
       .inc();
 }

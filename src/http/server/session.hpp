@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "http/message.hpp"
 #include "http/parser.hpp"
@@ -38,6 +39,8 @@ struct Options {
   std::size_t max_requests_per_connection = 1000;
   std::string protocol = "http";  // label of taube_connections and friends
 };
+
+inline constexpr std::string_view kHttpRequestsHelp = "HTTP responses sent, by status code.";
 
 struct Service {
   Routes routes;
