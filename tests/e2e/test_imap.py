@@ -172,6 +172,22 @@ class TestImapSession(ImapCase):
         self.assertEqual(parts[1][1], b"Gr\xc3\xbc\xc3")
         self.assertEqual(parts[2][1], b"Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln\r\n.\r\n..dots\r\n")
 
+    def test_large_append_round_trips_byte_exact(self):
+        import random
+        rng = random.Random(7)
+        lines = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(76)) for _ in range(40000)]
+        raw = b"From: b@example.org\r\nSubject: big\r\n\r\n" + "\r\n".join(lines).encode() + b"\r\n"
+        self.assertGreater(len(raw), 3_000_000)
+        c = self.connect()
+        typ, data = c.append("INBOX", None, None, raw)
+        self.assertEqual(typ, "OK", data)
+        c.select("INBOX")
+        typ, data = c.fetch("1", "(RFC822.SIZE BODY.PEEK[])")
+        self.assertEqual(data[0][1], raw)
+        self.assertIn(f"RFC822.SIZE {len(raw)}".encode(), data[0][0])
+        typ, data = c.fetch("1", "(BODY.PEEK[TEXT]<1000000.20>)")
+        self.assertEqual(data[0][1], raw[raw.index(b"\r\n\r\n") + 4 + 1000000:][:20])
+
     def test_fetch_body_sets_seen_unless_peek_or_examine(self):
         c = self.connect()
         self.fill(c, 2)
