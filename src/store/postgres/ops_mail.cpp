@@ -360,8 +360,11 @@ Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const De
   for (const auto& t : d.targets)
     if (!valid_keywords(t.flags)) co_return fail(ErrorCode::kInvalidArgument, "bad keyword");
   auto content = co_await ensure_content(c, blob, d.meta);
-  std::vector<Result<Delivered>> out;
-  out.reserve(d.targets.size());
+  // Resolve every target first, then take the mailboxes' row locks in ascending
+  // id order: two deliveries to the same mailboxes, listed in opposite orders,
+  // must not deadlock each other.
+  std::vector<std::optional<std::int64_t>> mailboxes;
+  mailboxes.reserve(d.targets.size());
   for (const auto& t : d.targets) {
     std::optional<std::int64_t> mailbox;
     if (t.mailbox_id) {
@@ -370,19 +373,30 @@ Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const De
       std::string name = normalize_mailbox_name(t.mailbox);
       mailbox = co_await mailbox_id_by_name(c, t.account, name);
     }
-    std::optional<Delivered> delivered;
-    if (mailbox) {
-      Flags flags = t.flags;
-      flags.normalize();
-      delivered = co_await insert_message(c, *mailbox, content, flags, d.internal_date, blob.size,
-                                          nullptr, std::nullopt);
-    }
-    if (!delivered) {
+    mailboxes.push_back(mailbox);
+  }
+  std::vector<size_t> order(d.targets.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return mailboxes[a].value_or(0) < mailboxes[b].value_or(0);
+  });
+  std::vector<std::optional<Delivered>> delivered(d.targets.size());
+  for (size_t i : order) {
+    if (!mailboxes[i]) continue;
+    const auto& t = d.targets[i];
+    Flags flags = t.flags;
+    flags.normalize();
+    delivered[i] = co_await insert_message(c, *mailboxes[i], content, flags, d.internal_date,
+                                           blob.size, nullptr, std::nullopt);
+    if (delivered[i]) co_await note_change(c, changes, t.account, *mailboxes[i]);
+  }
+  std::vector<Result<Delivered>> out;
+  out.reserve(d.targets.size());
+  for (auto& one : delivered) {
+    if (one)
+      out.push_back(*one);
+    else
       out.push_back(fail(ErrorCode::kNotFound, "no such account or mailbox"));
-      continue;
-    }
-    out.push_back(*delivered);
-    co_await note_change(c, changes, t.account, *mailbox);
   }
   co_await c.query("DELETE FROM contents WHERE id = $1 AND refs <= 0", content);
   co_return out;

@@ -300,9 +300,23 @@ class Engine {
         }
       }
       if (lost) conn.reset();
+      // Jobs of one batch may lock mailboxes in an order that conflicts with
+      // another transaction's (this node's other writer, another node): after
+      // a deadlock, run them one per transaction, where each takes its locks
+      // in ascending order.
+      if (!commit_sent && !injected && !connecting && !lost && error->retryable() &&
+          batch.size() > 1) {
+        for (auto& job : batch) {
+          std::vector<std::unique_ptr<Job>> one;
+          one.push_back(std::move(job));
+          co_await run_batch(conn, one);
+        }
+        co_return;
+      }
       // A pooled connection that died while idle is worth one more try; a
       // database that refuses new connections is not (fail fast: degraded mode).
-      if (!commit_sent && !injected && !connecting && attempt < 2 && (lost || error->retryable()))
+      if (!commit_sent && !injected && !connecting &&
+          ((lost && attempt < 2) || (error->retryable() && attempt < 4)))
         continue;
       batch_error = Error{ErrorCode::kUnavailable,
                           std::string(commit_sent ? "commit failed or its outcome is unknown: "
