@@ -17,8 +17,8 @@ struct Header {
 };
 
 struct Request {
-  std::string method;  // as sent, case-sensitive (RFC 9110 9.1)
-  std::string target;  // origin-form "/path?query" as sent
+  std::string method;     // as sent, case-sensitive (RFC 9110 9.1)
+  std::string target;     // origin-form "/path?query" as sent
   unsigned version = 11;  // 10 or 11
   std::vector<Header> headers;
   std::string body;
@@ -38,7 +38,8 @@ struct Response {
 };
 
 // A response with a text body and Content-Type.
-Response text_response(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+Response text_response(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
 
 // RFC 9112 9.3: HTTP/1.1 stays open unless a Connection field has "close";
 // HTTP/1.0 closes unless it has "keep-alive".
@@ -48,8 +49,8 @@ bool wants_keep_alive(unsigned version, const std::vector<Header>& headers);
 std::string_view reason_phrase(int status);
 
 struct SerializeOptions {
-  bool head = false;        // HEAD: same header fields, no body (RFC 9110 9.3.2)
-  bool keep_alive = true;   // false adds "Connection: close"
+  bool head = false;              // HEAD: same header fields, no body (RFC 9110 9.3.2)
+  bool keep_alive = true;         // false adds "Connection: close"
   unsigned request_version = 11;  // 10 with keep_alive adds "Connection: keep-alive"
 };
 

@@ -20,14 +20,16 @@ TEST(HttpKeepAlive, FollowsVersionAndConnectionTokens) {
 TEST(HttpSerialize, WritesStatusHeadersLengthAndBody) {
   Response r = text_response(200, "ok\n");
   EXPECT_EQ(serialize(r, {}),
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n\r\nok\n");
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+            "3\r\n\r\nok\n");
 }
 
 TEST(HttpSerialize, HeadKeepsLengthButDropsBody) {
   Response r = text_response(404, "not found\n");
-  EXPECT_EQ(serialize(r, {.head = true, .keep_alive = false}),
-            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n"
-            "Connection: close\r\n\r\n");
+  EXPECT_EQ(
+      serialize(r, {.head = true, .keep_alive = false}),
+      "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 10\r\n"
+      "Connection: close\r\n\r\n");
 }
 
 TEST(HttpSerialize, AnswersHttp10KeepAliveExplicitly) {
@@ -41,7 +43,8 @@ TEST(HttpSerialize, NeutralisesLineBreaksInHeaders) {
   Response r;
   r.status = 200;
   r.headers.push_back({"X-A", "one\r\nSet-Cookie: evil"});
-  EXPECT_EQ(serialize(r, {}), "HTTP/1.1 200 OK\r\nX-A: one  Set-Cookie: evil\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(serialize(r, {}),
+            "HTTP/1.1 200 OK\r\nX-A: one  Set-Cookie: evil\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(HttpSerialize, NamesReasonPhrases) {

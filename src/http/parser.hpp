@@ -18,9 +18,9 @@
 namespace taube::http {
 
 struct Limits {
-  std::size_t max_header_bytes = 16 * 1024;     // request line + fields; 431 beyond
-  std::size_t max_header_count = 100;           // fields; 431 beyond
-  std::uint64_t max_body_bytes = 10ull << 20;   // decoded body, chunked or not; 413 beyond
+  std::size_t max_header_bytes = 16 * 1024;    // request line + fields; 431 beyond
+  std::size_t max_header_count = 100;          // fields; 431 beyond
+  std::uint64_t max_body_bytes = 10ull << 20;  // decoded body, chunked or not; 413 beyond
 };
 
 // More bytes are needed before anything can be said.

@@ -68,12 +68,14 @@ TEST(HttpParser, ParsesPipelinedRequestsInOrder) {
   EXPECT_EQ(parse_all("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
                       "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
                       "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
-            (V{"req GET /a v11 keep body=", "req POST /b v11 keep body=abc", "req GET /c v11 close body="}));
+            (V{"req GET /a v11 keep body=", "req POST /b v11 keep body=abc",
+               "req GET /c v11 close body="}));
 }
 
 TEST(HttpParser, Http10ClosesUnlessKeepAlive) {
   EXPECT_EQ(parse_all("GET / HTTP/1.0\r\n\r\n"), (V{"req GET / v10 close body="}));
-  EXPECT_EQ(parse_all("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), (V{"req GET / v10 keep body="}));
+  EXPECT_EQ(parse_all("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"),
+            (V{"req GET / v10 keep body="}));
 }
 
 // Two pipelined requests, one chunked, split at every offset into two feeds and
@@ -132,35 +134,47 @@ TEST(HttpParser, RejectsTooManyHeaderFieldsWith431) {
 TEST(HttpParser, RejectsContentLengthOverLimitBeforeTheBody) {
   Limits limits;
   limits.max_body_bytes = 100;
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", limits), (V{"invalid 413"}));
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'b'), limits),
-            (V{"req PUT / v11 keep body=" + std::string(100, 'b')}));
+  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", limits),
+            (V{"invalid 413"}));
+  EXPECT_EQ(
+      parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'b'),
+                limits),
+      (V{"req PUT / v11 keep body=" + std::string(100, 'b')}));
 }
 
 TEST(HttpParser, RejectsHugeContentLength) {
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1099511627776\r\n\r\n"), (V{"invalid 413"}));
+  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1099511627776\r\n\r\n"),
+            (V{"invalid 413"}));
   // Beyond 64 bits: a malformed length, not a size.
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
+  EXPECT_EQ(
+      parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n"),
+      (V{"invalid 400"}));
+  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
             (V{"invalid 400"}));
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"), (V{"invalid 400"}));
-  EXPECT_EQ(parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
-            (V{"invalid 400"}));
+  EXPECT_EQ(
+      parse_all("PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
+      (V{"invalid 400"}));
 }
 
 TEST(HttpParser, RejectsChunkedBodyOverLimit) {
   Limits limits;
   limits.max_body_bytes = 10;
   std::string head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
-  EXPECT_EQ(parse_all(head + "6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n", limits), (V{"invalid 413"}));
+  EXPECT_EQ(parse_all(head + "6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n", limits),
+            (V{"invalid 413"}));
   EXPECT_EQ(parse_all(head + "ffffffffffff\r\n", limits), (V{"invalid 413"}));
-  EXPECT_EQ(parse_all(head + "5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n", limits), (V{"req POST / v11 keep body=abcdefghij"}));
+  EXPECT_EQ(parse_all(head + "5\r\nabcde\r\n5\r\nfghij\r\n0\r\n\r\n", limits),
+            (V{"req POST / v11 keep body=abcdefghij"}));
 }
 
 TEST(HttpParser, RejectsBadRequestLinesWith400) {
-  for (const std::string& bad : std::vector<std::string>{"GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n",
-                          "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
-                          "GET / HTXP/1.1\r\nHost: a\r\n\r\n", "GET / HTTP/1.1\r\nBad Header: x\r\nHost: a\r\n\r\n",
-                          std::string("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 32), "GET relative HTTP/1.1\r\nHost: a\r\n\r\n"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "GARBAGE\r\n\r\n", "GET /\r\n\r\n", "GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n",
+           "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+           "GET / HTXP/1.1\r\nHost: a\r\n\r\n",
+           "GET / HTTP/1.1\r\nBad Header: x\r\nHost: a\r\n\r\n",
+           std::string("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 32),
+           "GET relative HTTP/1.1\r\nHost: a\r\n\r\n"}) {
     EXPECT_EQ(parse_all(bad), (V{"invalid 400"})) << bad;
   }
 }

@@ -36,7 +36,8 @@ class Router {
     } else {
       std::size_t best = 0;
       for (const auto& [prefix, m] : prefix_) {
-        if (path.substr(0, prefix.size()) == prefix && (methods == nullptr || prefix.size() > best)) {
+        if (path.substr(0, prefix.size()) == prefix &&
+            (methods == nullptr || prefix.size() > best)) {
           methods = &m;
           best = prefix.size();
         }

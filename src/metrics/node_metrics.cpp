@@ -21,7 +21,9 @@ ConnectionScope::ConnectionScope(std::string_view protocol, Registry& registry)
 ConnectionScope::~ConnectionScope() { open_.sub(1); }
 
 void set_build_info(std::string_view version, Registry& registry) {
-  registry.gauge(kBuildInfo, "Build information; the value is always 1.", {{"version", std::string(version)}})
+  registry
+      .gauge(kBuildInfo, "Build information; the value is always 1.",
+             {{"version", std::string(version)}})
       .set(1);
 }
 

@@ -25,7 +25,9 @@ void Histogram::observe(double value) {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-double Histogram::sum() const { return std::bit_cast<double>(sum_bits_.load(std::memory_order_relaxed)); }
+double Histogram::sum() const {
+  return std::bit_cast<double>(sum_bits_.load(std::memory_order_relaxed));
+}
 
 struct Registry::Series {
   Labels labels;
@@ -74,8 +76,8 @@ Gauge& Registry::gauge(std::string_view name, std::string_view help, Labels labe
   return std::get<Gauge>(slot->metric);
 }
 
-Histogram& Registry::histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
-                               Labels labels) {
+Histogram& Registry::histogram(std::string_view name, std::string_view help,
+                               std::vector<double> bounds, Labels labels) {
   std::lock_guard lock(mu_);
   Family& f = family(name, help, Type::kHistogram);
   std::sort(labels.begin(), labels.end());
@@ -92,10 +94,14 @@ std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -104,9 +110,12 @@ std::string escape_help(std::string_view help) {
   std::string out;
   out.reserve(help.size());
   for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -122,7 +131,8 @@ std::string format_value(double value) {
 namespace {
 
 // `{a="x",b="y"}` or "" when there are no labels; `extra` (e.g. le) goes last.
-std::string label_text(const Labels& labels, std::string_view extra_name = {}, std::string_view extra_value = {}) {
+std::string label_text(const Labels& labels, std::string_view extra_name = {},
+                       std::string_view extra_value = {}) {
   if (labels.empty() && extra_name.empty()) return "";
   std::string out = "{";
   bool first = true;
@@ -158,7 +168,8 @@ std::string Registry::render() const {
         for (std::size_t i = 0; i <= h.bounds().size(); ++i) {
           cumulative += h.bucket(i);
           std::string le = i < h.bounds().size() ? format_value(h.bounds()[i]) : "+Inf";
-          out += name + "_bucket" + label_text(labels, "le", le) + " " + std::to_string(cumulative) + "\n";
+          out += name + "_bucket" + label_text(labels, "le", le) + " " +
+                 std::to_string(cumulative) + "\n";
         }
         out += name + "_sum" + label_text(labels) + " " + format_value(h.sum()) + "\n";
         // The +Inf bucket and _count must agree (a scraper checks it), so _count is
@@ -171,7 +182,8 @@ std::string Registry::render() const {
 }
 
 Registry& default_registry() {
-  static Registry* registry = new Registry();  // never destroyed: sessions may outlive main's statics
+  static Registry* registry =
+      new Registry();  // never destroyed: sessions may outlive main's statics
   return *registry;
 }
 

@@ -13,7 +13,8 @@ namespace {
 ProtocolFactory http_factory(bool implicit_tls) {
   ProtocolFactory factory;
   factory.implicit_tls = implicit_tls;
-  factory.busy_reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  factory.busy_reply =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   factory.max_connections = 2000;
   factory.max_connections_per_ip = 200;
   std::string protocol = implicit_tls ? "https" : "http";

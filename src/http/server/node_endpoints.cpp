@@ -27,12 +27,14 @@ StoreProbe store_probe(store::Store& store) {
   };
 }
 
-Readiness::Readiness(StoreProbe probe, std::chrono::milliseconds timeout, metrics::Registry& registry)
+Readiness::Readiness(StoreProbe probe, std::chrono::milliseconds timeout,
+                     metrics::Registry& registry)
     : probe_(std::move(probe)),
       timeout_(timeout),
-      degraded_(registry.gauge(metrics::kDegraded, "1 while the node is degraded (store not ready), else 0.")),
-      latency_(registry.histogram(metrics::kStoreReadinessSeconds, "Latency of the store readiness probe.",
-                                  kReadinessBuckets)) {}
+      degraded_(registry.gauge(metrics::kDegraded,
+                               "1 while the node is degraded (store not ready), else 0.")),
+      latency_(registry.histogram(metrics::kStoreReadinessSeconds,
+                                  "Latency of the store readiness probe.", kReadinessBuckets)) {}
 
 namespace {
 
@@ -84,8 +86,10 @@ awaitable<std::optional<std::string>> Readiness::check() const {
   co_return reason;
 }
 
-void add_node_routes(Routes& routes, std::shared_ptr<const Readiness> readiness, metrics::Registry& registry) {
-  routes.add("GET", "/healthz", [](const Request&) -> awaitable<Response> { co_return text_response(200, "ok\n"); });
+void add_node_routes(Routes& routes, std::shared_ptr<const Readiness> readiness,
+                     metrics::Registry& registry) {
+  routes.add("GET", "/healthz",
+             [](const Request&) -> awaitable<Response> { co_return text_response(200, "ok\n"); });
   routes.add("GET", "/readyz", [readiness](const Request&) -> awaitable<Response> {
     std::optional<std::string> reason = co_await readiness->check();
     if (reason) co_return text_response(503, "degraded: " + *reason + "\n");
@@ -104,7 +108,8 @@ std::shared_ptr<const Service> make_node_service(StoreProbe probe, NodeOptions o
   metrics::set_build_info(TAUBE_VERSION, registry);
   // Present from the start, so that rate() over the first scrapes works.
   registry.counter(metrics::kHttpRequestsTotal, kHttpRequestsHelp, {{"code", "200"}});
-  auto readiness = std::make_shared<const Readiness>(std::move(probe), options.readiness_timeout, registry);
+  auto readiness =
+      std::make_shared<const Readiness>(std::move(probe), options.readiness_timeout, registry);
   auto service = std::make_shared<Service>();
   service->registry = &registry;
   add_node_routes(service->routes, std::move(readiness), registry);

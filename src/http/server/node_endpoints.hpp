@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -49,7 +48,8 @@ class Readiness {
 };
 
 // Adds GET /healthz, /readyz and /metrics to `routes`.
-void add_node_routes(Routes& routes, std::shared_ptr<const Readiness> readiness, metrics::Registry& registry);
+void add_node_routes(Routes& routes, std::shared_ptr<const Readiness> readiness,
+                     metrics::Registry& registry);
 
 struct NodeOptions {
   std::chrono::milliseconds readiness_timeout{2'000};

@@ -17,8 +17,7 @@ namespace {
 
 void count_request(const Service& service, int status) {
   service.registry
-      ->counter(metrics::kHttpRequestsTotal, kHttpRequestsHelp,
-                {{"code", std::to_string(status)}})
+      ->counter(metrics::kHttpRequestsTotal, kHttpRequestsHelp, {{"code", std::to_string(status)}})
       .inc();
 }
 
@@ -44,14 +43,15 @@ awaitable<Response> dispatch(const Service& service, const Request& request) {
     failed = true;
     what = e.what();
   }
-  if (failed) log::error("http.handler_failed", {log::kv("path", request.path()), log::kv("error", what)});
+  if (failed)
+    log::error("http.handler_failed", {log::kv("path", request.path()), log::kv("error", what)});
   co_return error_response(500);
 }
 
 }  // namespace
 
-awaitable<void> run_session(std::unique_ptr<net::Transport> transport, std::shared_ptr<const Service> service,
-                            Options options) {
+awaitable<void> run_session(std::unique_ptr<net::Transport> transport,
+                            std::shared_ptr<const Service> service, Options options) {
   metrics::ConnectionScope connection(options.protocol, *service->registry);
   RequestParser parser(options.limits);
   std::array<char, 16 * 1024> buf;
@@ -70,7 +70,8 @@ awaitable<void> run_session(std::unique_ptr<net::Transport> transport, std::shar
         // Closed, failed or timed out. net::Stream shuts the socket down when a
         // deadline passes, so there is no 408 to send; the log says which.
         if (transport->timed_out())
-          log::debug("http.timeout", {log::kv("protocol", options.protocol), log::kv("partial", parser.has_partial())});
+          log::debug("http.timeout", {log::kv("protocol", options.protocol),
+                                      log::kv("partial", parser.has_partial())});
         break;
       }
       parser.feed(std::string_view(buf.data(), n));
@@ -83,9 +84,10 @@ awaitable<void> run_session(std::unique_ptr<net::Transport> transport, std::shar
       continue;
     }
     if (auto* invalid = std::get_if<Invalid>(&event)) {
-      log::info("http.invalid_request", {log::kv("protocol", options.protocol),
-                                         log::kv("remote", transport->remote_address()),
-                                         log::kv("status", invalid->status), log::kv("reason", invalid->reason)});
+      log::info(
+          "http.invalid_request",
+          {log::kv("protocol", options.protocol), log::kv("remote", transport->remote_address()),
+           log::kv("status", invalid->status), log::kv("reason", invalid->reason)});
       count_request(*service, invalid->status);
       transport->set_deadline(options.write_timeout);
       std::string bytes = serialize(error_response(invalid->status), {.keep_alive = false});
@@ -108,9 +110,11 @@ awaitable<void> run_session(std::unique_ptr<net::Transport> transport, std::shar
     Response response = co_await dispatch(*service, request);
     bool keep_alive = request.keep_alive && served < options.max_requests_per_connection;
     count_request(*service, response.status);
-    log::debug("http.request", {log::kv("protocol", options.protocol), log::kv("method", request.method),
-                                log::kv("path", request.path()), log::kv("status", response.status)});
-    SerializeOptions how{.head = request.method == "HEAD", .keep_alive = keep_alive,
+    log::debug("http.request",
+               {log::kv("protocol", options.protocol), log::kv("method", request.method),
+                log::kv("path", request.path()), log::kv("status", response.status)});
+    SerializeOptions how{.head = request.method == "HEAD",
+                         .keep_alive = keep_alive,
                          .request_version = request.version};
     std::string bytes = serialize(response, how);
     transport->set_deadline(options.write_timeout);

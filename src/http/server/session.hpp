@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -31,6 +31,8 @@ awaitable<bool> FakeTransport::write(std::string_view bytes) {
   co_return true;
 }
 
-awaitable<bool> FakeTransport::start_tls(std::shared_ptr<boost::asio::ssl::context>) { co_return false; }
+awaitable<bool> FakeTransport::start_tls(std::shared_ptr<boost::asio::ssl::context>) {
+  co_return false;
+}
 
 }  // namespace taube::http::server::testing

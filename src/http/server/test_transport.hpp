@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
