@@ -13,6 +13,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 #include <deque>
 #include <future>
 #include <random>
@@ -160,7 +162,20 @@ class Engine {
   ChangeHub& hub() { return hub_; }
   const PostgresOptions& options() const { return options_; }
 
+  // Waits until every submitted job has run and posted its completion.
+  void drain() {
+    std::unique_lock lock(pending_mu_);
+    pending_cv_.wait(lock, [&] { return pending_ == 0; });
+  }
+
  private:
+  // Hands a job's result to its caller; drain() counts on this being the only way.
+  void complete(Job& job) {
+    job.complete();
+    std::lock_guard lock(pending_mu_);
+    if (--pending_ == 0) pending_cv_.notify_all();
+  }
+
   template <class F>
   auto submit(F fn, bool is_write) {
     using R = typename std::invoke_result_t<F&, PgConn&, Changes&>::value_type;
@@ -168,6 +183,10 @@ class Engine {
         [this, is_write](auto handler, F f) {
           std::unique_ptr<Job> job =
               std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
+          {
+            std::lock_guard lock(pending_mu_);
+            ++pending_;
+          }
           asio::post(io_, [this, is_write, job = std::move(job)]() mutable {
             (is_write ? write_queue_ : read_queue_).push_back(std::move(job));
             wake_.cancel();
@@ -329,7 +348,7 @@ class Engine {
       changes.clear();
     }
     hub_.publish(changes);
-    for (auto& job : batch) job->complete();
+    for (auto& job : batch) complete(*job);
   }
 
   // One NOTIFY per changed mailbox, sent inside the transaction: PostgreSQL
@@ -387,7 +406,7 @@ class Engine {
         job->fail(Error{ErrorCode::kUnavailable, std::string("read failed: ") + error->what()});
         break;
       }
-      job->complete();
+      complete(*job);
     }
   }
 
@@ -448,6 +467,9 @@ class Engine {
   PgConn* listener_ = nullptr;
   std::uint64_t hook_calls_ = 0;
   std::thread thread_;
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  std::size_t pending_ = 0;  // submitted, not yet completed: see drain()
 };
 
 Result<ops::PreparedBlob> prepare_blob(const std::string& raw, std::size_t max_bytes) {
@@ -669,6 +691,7 @@ class PostgresStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  void drain() override { e_.drain(); }
 
  private:
   Engine e_;
