@@ -42,6 +42,9 @@ struct Options {
   bool allow_plaintext_auth_from_loopback = true;
   bool starttls_available = true;  // false for imaps (already TLS) and tests without TLS
   std::chrono::seconds idle_timeout{1800};
+  // While idling, "* OK Still here" after this much silence keeps NAT and
+  // mobile-network state alive (Dovecot: imap_idle_notify_interval = 2 min).
+  std::chrono::seconds idle_keepalive{120};
   std::chrono::seconds command_timeout{1800};  // RFC 9051 5.4: at least 30 minutes
 };
 

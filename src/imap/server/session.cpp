@@ -147,10 +147,11 @@ awaitable<void> Session::idle_reporter(bool& done, asio::steady_timer& timer) {
     co_await report_updates(*this, true);
     if (!co_await flush()) break;
     if (done) break;
-    timer.expires_at(asio::steady_timer::time_point::max());
+    timer.expires_after(options().idle_keepalive);
     if (!mailbox_changed) {
       auto wait = timer.async_wait(kTuple);
-      co_await std::move(wait);
+      auto [ec] = co_await std::move(wait);
+      if (!ec && !done && !mailbox_changed) send(wire::format_untagged(wire::Status::kOk, "", "Still here"));
     }
   }
 }

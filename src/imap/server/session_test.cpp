@@ -137,6 +137,28 @@ TEST(ImapSession, IdleReportsAChangeCommittedWhileIdling) {
       << out;
 }
 
+TEST(ImapSession, IdleSendsKeepalivesWhileNothingHappens) {
+  Harness harness;
+  Script script;
+  script.reads = {"a LOGIN a@example.org pw\r\nb SELECT INBOX\r\nc IDLE\r\n", "DONE\r\n"};
+  script.before_read = [](int n, const std::string* output) -> boost::asio::awaitable<void> {
+    if (n != 2) co_return;
+    auto executor = co_await boost::asio::this_coro::executor;
+    boost::asio::steady_timer tick(executor);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (output->find("* OK Still here") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+      tick.expires_after(std::chrono::milliseconds(1));
+      auto wait = tick.async_wait(boost::asio::use_awaitable);
+      co_await std::move(wait);
+    }
+  };
+  Options options;
+  options.idle_keepalive = std::chrono::seconds(1);
+  std::string out = harness.run(script, options);
+  EXPECT_NE(out.find("+ idling\r\n* OK Still here\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("c OK IDLE terminated\r\n"), std::string::npos) << out;
+}
+
 // Raw DEFLATE (RFC 4978) with a sync flush, as a client sends it.
 std::string deflate_raw(const std::string& text) {
   z_stream z{};
