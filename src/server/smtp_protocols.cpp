@@ -4,6 +4,7 @@
 // shared read-only by its sessions.
 #include <boost/asio/awaitable.hpp>
 
+#include "metrics/node_metrics.hpp"
 #include "server/protocols.hpp"
 #include "smtp/server/session.hpp"
 
@@ -30,24 +31,25 @@ smtp::server::SessionOptions session_options(const config::Config& config, smtp:
 boost::asio::awaitable<void> serve_connection(
     std::unique_ptr<net::Transport> transport,
     std::shared_ptr<const smtp::server::SessionOptions> options, store::Store* store,
-    auth::Authenticator* authenticator) {
+    auth::Authenticator* authenticator, std::string protocol) {
+  metrics::ConnectionScope connection(protocol);  // taube_connections{protocol=...}
   co_await smtp::server::run_session(*transport, *store, *authenticator, *options);
 }
 
-ProtocolFactory smtp_factory(const config::Config& config, smtp::server::Mode mode,
-                             bool implicit_tls) {
+ProtocolFactory smtp_factory(const config::Config& config, std::string protocol,
+                             smtp::server::Mode mode, bool implicit_tls) {
   ProtocolFactory f;
   f.implicit_tls = implicit_tls;
   f.busy_reply = "421 4.7.0 " + config.hostname + " Too many connections\r\n";
   f.max_connections = config.smtp.max_connections;
   f.max_connections_per_ip = config.smtp.max_connections_per_ip;
-  f.make_handler = [mode](Services& services) -> net::SessionHandler {
+  f.make_handler = [mode, protocol](Services& services) -> net::SessionHandler {
     auto options = std::make_shared<const smtp::server::SessionOptions>(
         session_options(services.config, mode, services.tls));
     store::Store* store = &services.store;
     auth::Authenticator* authenticator = &services.authenticator;
-    return [options, store, authenticator](std::unique_ptr<net::Transport> transport) {
-      return serve_connection(std::move(transport), options, store, authenticator);
+    return [options, store, authenticator, protocol](std::unique_ptr<net::Transport> transport) {
+      return serve_connection(std::move(transport), options, store, authenticator, protocol);
     };
   };
   return f;
@@ -57,10 +59,10 @@ ProtocolFactory smtp_factory(const config::Config& config, smtp::server::Mode mo
 
 void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config) {
   using smtp::server::Mode;
-  registry["smtp"] = smtp_factory(config, Mode::kSmtp, false);
-  registry["submission"] = smtp_factory(config, Mode::kSubmission, false);
-  registry["submissions"] = smtp_factory(config, Mode::kSubmission, true);
-  registry["lmtp"] = smtp_factory(config, Mode::kLmtp, false);
+  registry["smtp"] = smtp_factory(config, "smtp", Mode::kSmtp, false);
+  registry["submission"] = smtp_factory(config, "submission", Mode::kSubmission, false);
+  registry["submissions"] = smtp_factory(config, "submissions", Mode::kSubmission, true);
+  registry["lmtp"] = smtp_factory(config, "lmtp", Mode::kLmtp, false);
 }
 
 }  // namespace taube::server
