@@ -2,11 +2,22 @@
 // The session options come from config.imap; the IMAP session itself lives in
 // src/imap/server/.
 #include "imap/server/session.hpp"
+#include "metrics/node_metrics.hpp"
 #include "server/protocols.hpp"
 
 namespace taube::server {
 
 namespace {
+
+// A plain function, not a coroutine lambda: its parameters live in the frame.
+boost::asio::awaitable<void> serve_connection(std::unique_ptr<net::Transport> transport,
+                                              imap::server::SessionServices services,
+                                              imap::server::Options options, std::string protocol) {
+  metrics::ConnectionScope connection(protocol);  // taube_connections{protocol=...}
+  // Built in its own statement: by-value arguments are temporaries (docs/DEVELOPMENT.md).
+  auto session = imap::server::run_session(std::move(transport), std::move(services), std::move(options));
+  co_await std::move(session);
+}
 
 imap::server::Options session_options(const config::Config& config) {
   imap::server::Options options;
@@ -36,9 +47,9 @@ ProtocolFactory imap_factory(const config::Config& config, bool implicit_tls) {
       std::shared_ptr<net::TlsContexts> tls = services.tls;
       session_services.tls_context = [tls] { return tls->server(); };
     }
-    // A plain function call, not a coroutine lambda: the awaitable owns copies.
-    return [session_services, options](std::unique_ptr<net::Transport> transport) {
-      return imap::server::run_session(std::move(transport), session_services, options);
+    std::string protocol = implicit_tls ? "imaps" : "imap";
+    return [session_services, options, protocol](std::unique_ptr<net::Transport> transport) {
+      return serve_connection(std::move(transport), session_services, options, protocol);
     };
   };
   return factory;

@@ -55,14 +55,23 @@ class TaubeCase(unittest.TestCase):
         return self.write_config("\n".join(lines) + "\n")
 
     def start_server(self, *extra, config=None):
-        config = config or self.isolated_config()
-        log = open(os.path.join(self.data, "serve.log"), "w+")
-        proc = subprocess.Popen([TAUBE, "--data", self.data, "--config", config, "serve", *extra],
-                                stdout=log, stderr=subprocess.STDOUT)
-        proc.log = log
-        self.servers.append(proc)
-        self.wait_for_log(proc, "event=server.ready")
-        return proc
+        """Starts `taube serve`; with the default configuration it retries on fresh ports
+        when another process took one of the free ports in between (a rare race)."""
+        fixed = config is not None
+        for attempt in range(3):
+            config = config if fixed else self.isolated_config()
+            log = open(os.path.join(self.data, "serve.log"), "w+")
+            proc = subprocess.Popen([TAUBE, "--data", self.data, "--config", config, "serve", *extra],
+                                    stdout=log, stderr=subprocess.STDOUT)
+            proc.log = log
+            self.servers.append(proc)
+            try:
+                self.wait_for_log(proc, "event=server.ready")
+                return proc
+            except AssertionError:
+                log.seek(0)
+                if fixed or attempt == 2 or "Address already in use" not in log.read():
+                    raise
 
     def wait_for_log(self, proc, needle, timeout=30):
         deadline = time.monotonic() + timeout

@@ -2,8 +2,10 @@
 Python's http.client over its http and https listeners: health, readiness,
 Prometheus metrics, 404/HEAD, keep-alive reuse and limits."""
 import http.client
+import imaplib
 import os
 import re
+import smtplib
 import socket
 import subprocess
 import unittest
@@ -126,6 +128,25 @@ class HttpTest(TaubeCase):
         self.assertEqual(sample(second, "taube_http_requests_total", code="404"), 1)
         self.assertEqual(sample(second, "taube_connections_total", protocol="http"),
                          sample(first, "taube_connections_total", protocol="http") + 3)
+
+    def test_metrics_count_open_connections_per_protocol(self):
+        smtp = smtplib.SMTP("127.0.0.1", self.ports["smtp"], timeout=10)
+        smtp.ehlo("metrics.example.net")
+        imap = imaplib.IMAP4("127.0.0.1", self.ports["imap"])
+        during = self.scrape()
+        self.assertEqual(sample(during, "taube_connections", protocol="smtp"), 1)
+        self.assertEqual(sample(during, "taube_connections", protocol="imap"), 1)
+        smtp.quit()
+        imap.logout()
+        for _ in range(50):  # the sessions end asynchronously after the goodbyes
+            after = self.scrape()
+            if (sample(after, "taube_connections", protocol="smtp") == 0
+                    and sample(after, "taube_connections", protocol="imap") == 0):
+                break
+        self.assertEqual(sample(after, "taube_connections", protocol="smtp"), 0)
+        self.assertEqual(sample(after, "taube_connections", protocol="imap"), 0)
+        self.assertEqual(sample(after, "taube_connections_total", protocol="smtp"), 1)
+        self.assertEqual(sample(after, "taube_connections_total", protocol="imap"), 1)
 
     def test_not_found_and_head(self):
         status, headers, body = self.get("/no/such/path")
