@@ -149,6 +149,15 @@ Result<void> read_all(Reader& r, Config& c) {
   TAUBE_TRY(r.read_uint("imap.max_connections", c.imap.max_connections, 1, 10000000));
   TAUBE_TRY(r.read_uint("imap.max_connections_per_ip", c.imap.max_connections_per_ip, 1, 10000000));
   TAUBE_TRY(r.read_seconds("imap.idle_timeout_seconds", c.imap.idle_timeout, 60, 86400));
+  std::string spool_dir;
+  TAUBE_TRY(r.read_string("spool.directory", spool_dir));
+  if (!spool_dir.empty()) c.spool.directory = spool_dir;
+  TAUBE_TRY(r.read_uint("spool.max_bytes", c.spool.max_bytes, 1024, 1ull << 44));
+  TAUBE_TRY(r.read_string("alert.command", c.alert.command));
+  TAUBE_TRY(r.read_string("alert.webhook", c.alert.webhook));
+  TAUBE_TRY(r.read_seconds("alert.min_interval_seconds", c.alert.min_interval, 0, 86400));
+  if (!c.alert.webhook.empty() && c.alert.webhook.rfind("http://", 0) != 0)
+    return fail(ErrorCode::kInvalidArgument, "alert.webhook must start with http://");
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (auto l : kLevels) level_ok |= (c.log_level == l);
@@ -168,6 +177,10 @@ std::string Endpoint::to_string() const {
 
 std::filesystem::path Config::resolve(const std::filesystem::path& p) const {
   return p.is_absolute() ? p : data_dir / p;
+}
+
+std::filesystem::path Config::spool_dir() const {
+  return spool.directory.empty() ? data_dir / "spool" : resolve(spool.directory);
 }
 
 std::filesystem::path Config::cert_file() const {

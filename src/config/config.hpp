@@ -51,6 +51,20 @@ struct ImapLimits {
   std::chrono::seconds idle_timeout{1800};  // RFC 9051 5.4: at least 30 minutes
 };
 
+// Degraded mode (DESIGN.md promise 3): where SMTP/LMTP put accepted mail while the
+// store is unavailable, and how much of it.
+struct SpoolConfig {
+  std::filesystem::path directory;  // default <data>/spool
+  uint64_t max_bytes = 1ull << 30;  // beyond it, 452 4.3.1
+};
+
+// The out-of-band alert fired when the node becomes degraded and when it recovers.
+struct AlertConfig {
+  std::string command;  // run as `command <state>` with a short text on stdin; "" = none
+  std::string webhook;  // "http://host:port/path", POSTed a JSON body; "" = none
+  std::chrono::seconds min_interval{60};  // at most one alert per interval
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   std::string hostname = "localhost";
@@ -61,12 +75,15 @@ struct Config {
   bool allow_plaintext_auth_from_loopback = true;
   SmtpLimits smtp;
   ImapLimits imap;
+  SpoolConfig spool;
+  AlertConfig alert;
 
   // Where a relative path in the configuration points: below data_dir.
   std::filesystem::path resolve(const std::filesystem::path& p) const;
   std::filesystem::path sqlite_path() const { return data_dir / "taube.db"; }
   std::filesystem::path cert_file() const;
   std::filesystem::path key_file() const;
+  std::filesystem::path spool_dir() const;
 };
 
 // The protocols that have a [listen] key, in the order they are reported.

@@ -78,6 +78,30 @@ TEST(Config, ParsesEndpoints) {
   EXPECT_FALSE(parse_endpoint("host:2x5"));
 }
 
+TEST(Config, ReadsSpoolAndAlertKeys) {
+  auto d = parse_config("", "t.toml");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->spool_dir(), std::filesystem::path("var/spool"));
+  EXPECT_TRUE(d->alert.command.empty());
+  auto c = parse_config(R"(
+[spool]
+directory = "/var/spool/taube"
+max_bytes = 2048
+[alert]
+command = "/usr/local/bin/sms-alert"
+webhook = "http://127.0.0.1:9000/hook"
+min_interval_seconds = 5
+)", "t.toml");
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->spool_dir(), std::filesystem::path("/var/spool/taube"));
+  EXPECT_EQ(c->spool.max_bytes, 2048u);
+  EXPECT_EQ(c->alert.command, "/usr/local/bin/sms-alert");
+  EXPECT_EQ(c->alert.webhook, "http://127.0.0.1:9000/hook");
+  EXPECT_EQ(c->alert.min_interval, std::chrono::seconds(5));
+  EXPECT_FALSE(parse_config("[alert]\nwebhook = \"https://x/\"\n", "t.toml"));
+  EXPECT_FALSE(parse_config("[spool]\nmax_bytes = 1\n", "t.toml"));
+}
+
 // The example file documents every key: it must parse, and it must mention every key.
 TEST(Config, ExampleFileParsesAndDocumentsEveryKey) {
   std::filesystem::path example = std::filesystem::path(TAUBE_SOURCE_DIR) / "docs" / "taube.example.toml";
@@ -93,7 +117,8 @@ TEST(Config, ExampleFileParsesAndDocumentsEveryKey) {
        {"data_dir", "hostname", "url", "level", "cert_file", "key_file", "allow_plaintext_from_loopback",
         "max_message_bytes", "max_recipients", "max_errors", "max_connections", "max_connections_per_ip",
         "command_timeout_seconds", "data_timeout_seconds", "max_append_bytes", "max_command_bytes",
-        "idle_timeout_seconds"}) {
+        "idle_timeout_seconds", "directory", "max_bytes", "command", "webhook",
+        "min_interval_seconds"}) {
     EXPECT_NE(text.find(std::string(key) + " ="), std::string::npos) << key;
   }
   for (std::string_view name : kListenerNames) {
