@@ -11,3 +11,4 @@ for b in "$DIR"/bench/*_bench; do
   "$b" --benchmark_counters_tabular=true "$@"
 done
 bench/smtp_bench.sh || echo "== smtp_bench: failed (exit $?)" >&2
+bench/imap_bench.sh || echo "== imap_bench: failed (exit $?)" >&2

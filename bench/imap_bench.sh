@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# IMAP benchmarks of Taube against Dovecot 2.3, measured on this machine in the
+# same run (issue 4, "Done means"). Three parts:
+#
+#   mailbox  The same N generated messages (IMAP_BENCH_MESSAGES, default
+#            100,000; 1-6 KiB, varied senders, subjects, dates, bodies) are
+#            loaded into one Taube and one Dovecot (Maildir) INBOX by parallel
+#            MULTIAPPEND (8 connections, 50 messages per command; load time is
+#            printed). Then, REPS times each, median ms per command:
+#              FETCH 1:* (UID FLAGS)
+#              UID SEARCH SUBJECT zebrafinch   (in 1% of the subjects)
+#              SEARCH TEXT marzipan            (in 1% of the bodies)
+#              SORT (DATE) UTF-8 ALL
+#            Dovecot runs without the fts plugin (its default): SEARCH TEXT reads
+#            the messages. The first repetition is included (the caches are warm
+#            from the load anyway).
+#   idle     N connections (LOGIN userK, SELECT INBOX, IDLE; users round-robin
+#            over the wake-up users) are opened and held. Memory = sum of Pss
+#            from /proc/PID/smaps_rollup over all of the server's processes
+#            (taube: one; dovecot: the master and all its children) after the
+#            sessions settled, minus the same sum just before they were opened,
+#            divided by N. Taube at IMAP_BENCH_IDLE (20,000) plain and over IMAPS;
+#            Dovecot at IMAP_BENCH_DOVECOT_IDLE ("1000 5000") with imap-hibernate
+#            (settled = no imap process left, or the count stopped falling).
+#   wake     IMAP_BENCH_USERS (1,000) users each IDLE in their own connection;
+#            one message is delivered to every user at once over LMTP (10
+#            parallel LMTP sessions, 100 recipients per transaction); latency per
+#            client = delivery start -> its `* N EXISTS`. Round "live": IDLE
+#            started 1 s before delivery (Dovecot's imap processes still there);
+#            round "settled": 12 s later (Dovecot sessions hibernated).
+#
+# The load generator (bench/imap/imapbench.py, one asyncio process) runs on the
+# same 2 cores as the server; the load average is printed with each table.
+#
+# Usage: bench/imap_bench.sh [--quick]
+#   IMAP_BENCH_PARTS          "mailbox idle wake" or a subset  (default all)
+#   IMAP_BENCH_MESSAGES       messages in the big mailbox      (default 100000; --quick 5000)
+#   IMAP_BENCH_REPS           repetitions per command          (default 5)
+#   IMAP_BENCH_IDLE           Taube IDLE connections           (default 20000; --quick 2000)
+#   IMAP_BENCH_DOVECOT_IDLE   Dovecot IDLE connections         (default "1000 5000"; --quick "1000")
+#   IMAP_BENCH_TLS=0          skip the Taube IMAPS IDLE run
+#   IMAP_BENCH_USERS          wake-up users                    (default 1000; --quick 200)
+#   IMAP_BENCH_KEEP=1         keep the temp dir
+#   TAUBE_BIN                 taube binary (default build/taube)
+# Needs root (Dovecot's master; ulimit -n is raised). Binds 127.0.0.x only;
+# every process started is stopped by pid and the temp dir removed on exit,
+# Ctrl-C included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+HERE=$ROOT/bench/imap
+PY=/usr/bin/python3
+GEN="$PY $HERE/imapbench.py"
+
+PARTS=${IMAP_BENCH_PARTS:-mailbox idle wake}
+MESSAGES=${IMAP_BENCH_MESSAGES:-100000}
+REPS=${IMAP_BENCH_REPS:-5}
+IDLE_N=${IMAP_BENCH_IDLE:-20000}
+DOVECOT_IDLE=${IMAP_BENCH_DOVECOT_IDLE:-1000 5000}
+USERS=${IMAP_BENCH_USERS:-1000}
+TLS=${IMAP_BENCH_TLS:-1}
+HIBERNATE=5s
+case "${1:-}" in
+  --quick)
+    MESSAGES=${IMAP_BENCH_MESSAGES:-5000}
+    IDLE_N=${IMAP_BENCH_IDLE:-2000}
+    DOVECOT_IDLE=${IMAP_BENCH_DOVECOT_IDLE:-1000}
+    USERS=${IMAP_BENCH_USERS:-200} ;;
+  "") ;;
+  *) echo "usage: bench/imap_bench.sh [--quick]" >&2; exit 2 ;;
+esac
+TAUBE=${TAUBE_BIN:-$ROOT/build/taube}
+
+log() { echo "imap_bench: $(date -u +%T) $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ $(id -u) == 0 ]] || die "needs root (Dovecot's master, ulimit -n)"
+# Raise the descriptor limit as far as allowed. Without CAP_SYS_RESOURCE (as in
+# some containers) the hard limit caps one process, Taube included: the Taube
+# IDLE run then uses at most (hard limit - 200) connections and says so.
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+FDMAX=$(ulimit -n)
+IDLE_CAP_NOTE=""
+if ((IDLE_N > FDMAX - 200)); then
+  echo "imap_bench: ulimit -n is $FDMAX here (hard limit): Taube IDLE run uses $((FDMAX - 200)) instead of $IDLE_N connections" >&2
+  IDLE_CAP_NOTE="Taube IDLE run capped at $((FDMAX - 200)) (asked $IDLE_N): ulimit -n hard limit $FDMAX"
+  IDLE_N=$((FDMAX - 200))
+fi
+if [[ -z ${TAUBE_BIN:-} ]]; then
+  if [[ ! -x $TAUBE ]] || [[ -n $(find src -newer "$TAUBE" -type f -print -quit) ]]; then
+    log "building taube (make build)"
+    make build >/dev/null
+  fi
+fi
+[[ -x $TAUBE ]] || die "no taube binary at $TAUBE"
+
+# ---------------------------------------------------------------------------
+# Cleanup: every process we started, by pid; then the temp dir.
+WORK=$(mktemp -d /tmp/imap_bench.XXXXXX)
+chmod 755 "$WORK"
+PIDS_TO_STOP=()
+DOVECOT_STARTED=0
+dovecot_master() { tr -d ' \n' <"$WORK/dovecot/run/master.pid" 2>/dev/null || true; }
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local p m
+  m=$( ((DOVECOT_STARTED)) && dovecot_master || true)
+  for p in "${PIDS_TO_STOP[@]}" $m; do kill -TERM "$p" 2>/dev/null || true; done
+  local deadline=$((SECONDS + 15)) alive
+  while :; do
+    alive=()
+    for p in "${PIDS_TO_STOP[@]}" $m; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    [[ ${#alive[@]} -eq 0 ]] && break
+    if ((SECONDS >= deadline)); then kill -KILL "${alive[@]}" 2>/dev/null || true; break; fi
+    sleep 0.2
+  done
+  if [[ ${IMAP_BENCH_KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  $PY -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+fill() {  # fill TEMPLATE OUT KEY=VALUE...
+  local in=$1 out=$2; shift 2
+  local args=() kv
+  for kv in "$@"; do args+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+  sed "${args[@]}" "$in" >"$out"
+  if grep -q '@[A-Z_]*@' "$out"; then die "unfilled field in $out"; fi
+}
+wait_port() {  # wait_port PORT SECONDS
+  local deadline=$((SECONDS + $2))
+  until $PY -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+tree_pids() {  # all pids of the trees rooted at the given pids
+  ps -e -o pid=,ppid= | awk -v roots="$*" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+    { parent[$1] = $2; order[NR] = $1 }
+    END { changed = 1
+          while (changed) { changed = 0
+            for (i = 1; i <= NR; i++) { p = order[i]
+              if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; changed = 1 } } }
+          for (p in keep) print p }'
+}
+pss_kib() {  # sum of Pss (KiB) over the trees rooted at the given pids
+  local p s=0 v
+  for p in $(tree_pids "$@"); do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+    s=$((s + ${v:-0}))
+  done
+  echo "$s"
+}
+count_procs() {  # count_procs NAME ROOTPID: processes of that comm in the tree
+  local n=0 p
+  for p in $(tree_pids "$2"); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$1" ]] && n=$((n + 1))
+  done
+  echo "$n"
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+RES=$WORK/results
+mkdir -p "$RES"
+[[ -n $IDLE_CAP_NOTE ]] && echo "idle_cap $IDLE_CAP_NOTE" >>"$RES/misc"
+UFMT='user%d@example.org'
+
+# ---------------------------------------------------------------------------
+# Taube: data dir, 1,000 users + bench@, serve.
+start_taube() {
+  local t=$WORK/taube
+  mkdir -p "$t"
+  T_IMAP=$(free_port); T_IMAPS=$(free_port); T_LMTP=$(free_port)
+  fill "$HERE/taube.toml.in" "$t/taube.toml" IMAP_PORT="$T_IMAP" \
+    IMAPS_PORT="$T_IMAPS" LMTP_PORT="$T_LMTP"
+  "$TAUBE" --data "$t/data" --config "$t/taube.toml" init >/dev/null
+  "$TAUBE" --data "$t/data" --config "$t/taube.toml" domain add example.org >/dev/null
+  log "taube: adding bench@ and $USERS users"
+  local i
+  echo bench | "$TAUBE" --data "$t/data" --config "$t/taube.toml" user add bench@example.org >/dev/null
+  for ((i = 1; i <= USERS; i++)); do
+    echo bench | "$TAUBE" --data "$t/data" --config "$t/taube.toml" user add "user$i@example.org" >/dev/null
+  done
+  "$TAUBE" --data "$t/data" --config "$t/taube.toml" serve >"$t/taube.log" 2>&1 &
+  T_PID=$!
+  PIDS_TO_STOP+=("$T_PID")
+  wait_port "$T_IMAP" 30 || die "taube did not start: $(tail -5 "$t/taube.log")"
+  log "taube: pid $T_PID, imap $T_IMAP, imaps $T_IMAPS, lmtp $T_LMTP"
+}
+
+start_dovecot() {
+  local d=$WORK/dovecot i
+  mkdir -p "$d/run" "$d/state" "$d/mail"
+  chown nobody:nogroup "$d/mail"
+  D_IMAP=$(free_port); D_LMTP=$(free_port)
+  {
+    echo "bench@example.org:{PLAIN}bench"
+    for ((i = 1; i <= USERS; i++)); do echo "user$i@example.org:{PLAIN}bench"; done
+  } >"$d/passwd"
+  chmod 644 "$d/passwd"
+  fill "$HERE/dovecot.conf.in" "$d/dovecot.conf" TAG="$$" RUN_DIR="$d/run" \
+    STATE_DIR="$d/state" LOG_FILE="$d/dovecot.log" MAIL_DIR="$d/mail" \
+    MAIL_UID=65534 MAIL_GID=65534 PASSWD="$d/passwd" IMAP_PORT="$D_IMAP" \
+    LMTP_PORT="$D_LMTP" HIBERNATE="$HIBERNATE"
+  DOVECOT_STARTED=1
+  dovecot -c "$d/dovecot.conf" || die "dovecot did not start: $(tail -5 "$d/dovecot.log" 2>/dev/null)"
+  wait_port "$D_IMAP" 30 || die "dovecot: no IMAP port: $(tail -5 "$d/dovecot.log")"
+  D_PID=$(dovecot_master)
+  log "dovecot: master $D_PID, imap $D_IMAP, lmtp $D_LMTP"
+}
+
+# ---------------------------------------------------------------------------
+bench_mailbox() {
+  echo "mailbox_loadavg_before $(loadavg)" >>"$RES/misc"
+  log "mailbox: loading $MESSAGES messages into taube"
+  $GEN load 127.0.0.1 "$T_IMAP" bench@example.org bench "$MESSAGES" >"$RES/load_taube.json"
+  log "mailbox: loading $MESSAGES messages into dovecot"
+  $GEN load 127.0.0.1 "$D_IMAP" bench@example.org bench "$MESSAGES" >"$RES/load_dovecot.json"
+  log "mailbox: queries on taube"
+  $GEN query 127.0.0.1 "$T_IMAP" bench@example.org bench "$REPS" >"$RES/query_taube.json"
+  log "mailbox: queries on dovecot"
+  $GEN query 127.0.0.1 "$D_IMAP" bench@example.org bench "$REPS" >"$RES/query_dovecot.json"
+  echo "mailbox_loadavg_after $(loadavg)" >>"$RES/misc"
+}
+
+# idle_run NAME PORT N TLS ROOTPID KIND: writes $RES/idle_NAME.json
+idle_run() {
+  local name=$1 port=$2 n=$3 tls=$4 root=$5 kind=$6
+  local before after fifo=$WORK/idle_$name.in out=$WORK/idle_$name.out
+  sleep 2
+  before=$(pss_kib "$root")
+  mkfifo "$fifo"
+  # One generator process per 8,000 connections (each under the fd limit).
+  local k parts=$(( (n + 7999) / 8000 )) gpids=() share off=0
+  for ((k = 0; k < parts; k++)); do
+    share=$(( n / parts + (k < n % parts ? 1 : 0) ))
+    $GEN idle 127.0.0.1 "$port" "$share" "$UFMT" "$USERS" "$tls" "$off" \
+      <"$fifo" >"$out.$k" 2>"$out.$k.err" &
+    gpids+=($!); PIDS_TO_STOP+=($!)
+    off=$((off + share))
+  done
+  exec {HOLD}>"$fifo"
+  local deadline=$((SECONDS + 900)) ready
+  while :; do
+    ready=0
+    for ((k = 0; k < parts; k++)); do
+      [[ -s $out.$k ]] && ready=$((ready + 1)) && continue
+      kill -0 "${gpids[$k]}" 2>/dev/null || { exec {HOLD}>&-; die "idle $name: generator died: $(tail -3 "$out.$k.err")"; }
+    done
+    ((ready == parts)) && break
+    ((SECONDS < deadline)) || { exec {HOLD}>&-; die "idle $name: timeout opening"; }
+    sleep 1
+  done
+  $PY - "$out" "$parts" >"$out" <<'E2'
+import json, sys
+out, parts = sys.argv[1], int(sys.argv[2])
+first = [json.loads(open(f"{out}.{k}").readline()) for k in range(parts)]
+errs = {}
+for f in first:
+    for e, c in (f.get("errors") or {}).items():
+        errs[e] = errs.get(e, 0) + c
+print(json.dumps({"opened": sum(f["opened"] for f in first),
+                  "failed": sum(f["failed"] for f in first),
+                  "seconds": max(f["seconds"] for f in first), "errors": errs or None}))
+E2
+  log "idle $name: $(head -1 "$out")"
+  # Settle.
+  if [[ $kind == dovecot ]]; then
+    local last=-1 same=0 c
+    sleep 6
+    for ((i = 0; i < 60; i++)); do
+      c=$(count_procs imap "$root")
+      [[ $c == 0 ]] && break
+      if [[ $c == "$last" ]]; then same=$((same + 1)); ((same >= 3)) && break; else same=0; fi
+      last=$c; sleep 2
+    done
+    echo "imap processes left after settling: $(count_procs imap "$root")," \
+      "imap-hibernate: $(count_procs imap-hibernate "$root")" >"$out.note"
+  else
+    sleep 5
+  fi
+  after=$(pss_kib "$root")
+  local load; load=$(loadavg)
+  exec {HOLD}>&-
+  wait "${gpids[@]}" || true
+  $PY - "$out" "$parts" >>"$out" <<'E2'
+import json, sys
+out, parts = sys.argv[1], int(sys.argv[2])
+alive = 0
+for k in range(parts):
+    lines = [l for l in open(f"{out}.{k}") if l.strip()]
+    alive += json.loads(lines[-1]).get("still_open", 0) if len(lines) > 1 else 0
+print(json.dumps({"still_open": alive}))
+E2
+  $PY - "$name" "$n" "$before" "$after" "$out" "$load" "$out.note" >"$RES/idle_$name.json" <<'E'
+import json, sys, os
+name, n, before, after, out, load, note = sys.argv[1:]
+lines = [json.loads(l) for l in open(out) if l.strip()]
+opened = lines[0]["opened"]
+r = {"name": name, "requested": int(n), "opened": opened, "open_s": lines[0]["seconds"],
+     "errors": lines[0].get("errors"), "still_open": lines[-1].get("still_open"),
+     "pss_before_kib": int(before), "pss_after_kib": int(after),
+     "kib_per_conn": round((int(after) - int(before)) / max(opened, 1), 2),
+     "loadavg": load,
+     "note": open(note).read().strip() if os.path.exists(note) else ""}
+print(json.dumps(r))
+E
+  log "idle $name: $(cat "$RES/idle_$name.json")"
+  sleep 3
+}
+
+bench_idle() {
+  idle_run taube_plain "$T_IMAP" "$IDLE_N" 0 "$T_PID" taube
+  if [[ $TLS == 1 ]]; then idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube; fi
+  local n
+  for n in $DOVECOT_IDLE; do
+    idle_run "dovecot_$n" "$D_IMAP" "$n" 0 "$D_PID" dovecot
+  done
+}
+
+bench_wake() {
+  log "wake: taube, $USERS users"
+  echo "wake_loadavg_before $(loadavg)" >>"$RES/misc"
+  $GEN wake 127.0.0.1 "$T_IMAP" "$T_LMTP" "$USERS" "$UFMT" >"$RES/wake_taube.json"
+  log "wake: taube $(cat "$RES/wake_taube.json")"
+  sleep 3
+  log "wake: dovecot, $USERS users"
+  $GEN wake 127.0.0.1 "$D_IMAP" "$D_LMTP" "$USERS" "$UFMT" >"$RES/wake_dovecot.json"
+  log "wake: dovecot $(cat "$RES/wake_dovecot.json")"
+  echo "wake_loadavg_after $(loadavg)" >>"$RES/misc"
+}
+
+# ---------------------------------------------------------------------------
+log "parts: $PARTS; load average $(loadavg)"
+start_taube
+start_dovecot
+for part in $PARTS; do
+  case $part in
+    mailbox) bench_mailbox ;;
+    idle) bench_idle ;;
+    wake) bench_wake ;;
+    *) die "unknown part $part" ;;
+  esac
+  kill -0 "$T_PID" 2>/dev/null || die "taube exited: $(tail -5 "$WORK/taube/taube.log")"
+done
+$PY "$HERE/report.py" "$RES"
+if grep -qiE 'error|fatal|panic' "$WORK/taube/taube.log"; then
+  echo "taube log (errors):"; grep -iE 'error|fatal|panic' "$WORK/taube/taube.log" | sort | uniq -c | sort -rn | head -10
+fi
+if grep -qiE 'error|fatal|panic' "$WORK/dovecot/dovecot.log"; then
+  echo "dovecot log (errors):"; grep -iE 'error|fatal|panic' "$WORK/dovecot/dovecot.log" | sed 's/^[A-Z][a-z]* [0-9 :]*//' | sort | uniq -c | sort -rn | head -10
+fi
