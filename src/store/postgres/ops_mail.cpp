@@ -2,6 +2,7 @@
 #include <random>
 
 #include "base/ascii.hpp"
+#include "store/engine_support.hpp"
 #include "store/postgres/ops.hpp"
 
 namespace taube::store::postgres::ops {
@@ -74,47 +75,10 @@ asio::awaitable<void> note_change(PgConn& c, Changes& changes, AccountId account
   auto r =
       co_await c.query("SELECT highest_modseq, uid_next FROM mailboxes WHERE id = $1", mailbox);
   if (r.empty()) co_return;
-  MailboxChange change{account, MailboxId{mailbox}, static_cast<ModSeq>(r.i64(0, 0)),
-                       static_cast<Uid>(r.i64(0, 1)), false};
-  for (auto& old : changes)
-    if (old.mailbox == change.mailbox) {
-      old = change;
-      co_return;
-    }
-  changes.push_back(change);
+  merge_change(changes, MailboxChange{account, MailboxId{mailbox}, static_cast<ModSeq>(r.i64(0, 0)),
+                                      static_cast<Uid>(r.i64(0, 1)), false});
 }
 
-std::string join_keywords(const std::vector<std::string>& keywords) {
-  std::string out;
-  for (const auto& k : keywords) {
-    if (!out.empty()) out += ' ';
-    out += k;
-  }
-  return out;
-}
-
-std::vector<std::string> split_keywords(std::string_view s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t end = s.find(' ', pos);
-    if (end == std::string_view::npos) end = s.size();
-    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
-// Keywords are IMAP atoms: no spaces or controls (the wire parser enforces the
-// grammar; the store only protects its own encoding).
-bool valid_keywords(const Flags& f) {
-  for (const auto& k : f.keywords) {
-    if (k.empty()) return false;
-    for (char ch : k)
-      if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return false;
-  }
-  return true;
-}
 
 std::string new_email_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};

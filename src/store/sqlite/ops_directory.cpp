@@ -2,22 +2,11 @@
 #include <set>
 
 #include "base/ascii.hpp"
+#include "store/engine_support.hpp"
 #include "store/sqlite/ops.hpp"
 
 namespace taube::store::sqlite::ops {
 namespace {
-
-constexpr int kMaxAliasDepth = 8;
-
-struct DefaultMailbox {
-  std::string_view name;
-  SpecialUse use;
-};
-constexpr DefaultMailbox kDefaultMailboxes[] = {
-    {"INBOX", SpecialUse::kNone}, {"Drafts", SpecialUse::kDrafts},
-    {"Sent", SpecialUse::kSent},  {"Trash", SpecialUse::kTrash},
-    {"Junk", SpecialUse::kJunk},  {"Archive", SpecialUse::kArchive},
-};
 
 constexpr std::string_view kAccountSelect =
     "SELECT a.id, a.domain_id, a.local_part || '@' || d.name, a.password_hash, a.created_at "

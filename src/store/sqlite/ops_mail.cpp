@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/ascii.hpp"
+#include "store/engine_support.hpp"
 #include "store/sqlite/ops.hpp"
 
 namespace taube::store::sqlite::ops {
@@ -69,47 +70,10 @@ ModSeq bump_modseq(Db& db, std::int64_t mailbox) {
 void note_change(Db& db, Changes& changes, AccountId account, std::int64_t mailbox) {
   auto s = db.query("SELECT highest_modseq, uid_next FROM mailboxes WHERE id = ?", mailbox);
   if (!s.step()) return;
-  MailboxChange c{account, MailboxId{mailbox}, static_cast<ModSeq>(s.i64(0)),
-                  static_cast<Uid>(s.i64(1)), false};
-  for (auto& old : changes)
-    if (old.mailbox == c.mailbox) {
-      old = c;
-      return;
-    }
-  changes.push_back(c);
+  merge_change(changes, MailboxChange{account, MailboxId{mailbox}, static_cast<ModSeq>(s.i64(0)),
+                                      static_cast<Uid>(s.i64(1)), false});
 }
 
-std::string join_keywords(const std::vector<std::string>& keywords) {
-  std::string out;
-  for (const auto& k : keywords) {
-    if (!out.empty()) out += ' ';
-    out += k;
-  }
-  return out;
-}
-
-std::vector<std::string> split_keywords(std::string_view s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    size_t end = s.find(' ', pos);
-    if (end == std::string_view::npos) end = s.size();
-    if (end > pos) out.emplace_back(s.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
-// Keywords are IMAP atoms: no spaces or controls (the wire parser enforces the
-// grammar; the store only protects its own encoding).
-bool valid_keywords(const Flags& f) {
-  for (const auto& k : f.keywords) {
-    if (k.empty()) return false;
-    for (char c : k)
-      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
 
 constexpr std::string_view kRecordColumns =
     "m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, c.hash, "

@@ -1,0 +1,39 @@
+// Rules every store engine applies the same way, so that SQLite and PostgreSQL (and
+// any later engine) cannot drift apart: the default mailboxes of a new account, the
+// alias recursion bound, how keywords are encoded in one column, and how changes of
+// one transaction are collapsed per mailbox. Pure; engines only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/types.hpp"
+
+namespace taube::store {
+
+struct DefaultMailbox {
+  std::string_view name;
+  SpecialUse use;
+};
+// Created with every account, all subscribed (RFC 6154 special-use).
+inline constexpr DefaultMailbox kDefaultMailboxes[] = {
+    {"INBOX", SpecialUse::kNone}, {"Drafts", SpecialUse::kDrafts}, {"Sent", SpecialUse::kSent},
+    {"Trash", SpecialUse::kTrash}, {"Junk", SpecialUse::kJunk},    {"Archive", SpecialUse::kArchive},
+};
+
+// Aliases pointing at aliases are followed this deep (loops end here too).
+inline constexpr int kMaxAliasDepth = 8;
+
+// Keywords are stored space-separated in one column.
+std::string join_keywords(const std::vector<std::string>& keywords);
+std::vector<std::string> split_keywords(std::string_view s);
+// Keywords are IMAP atoms: no spaces or controls (the wire parser enforces the
+// grammar; the store only protects its own encoding).
+bool valid_keywords(const Flags& f);
+
+// Adds `change` to the changes of a transaction, replacing an earlier one of the
+// same mailbox (subscribers need the latest state once, not every step).
+void merge_change(std::vector<MailboxChange>& changes, const MailboxChange& change);
+
+}  // namespace taube::store
