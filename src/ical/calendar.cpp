@@ -128,8 +128,10 @@ std::variant<Calendar, Invalid> Calendar::parse(std::string_view text, const Lim
     std::optional<ComponentKind> ck = kind_of(k);
     if (!ck) {
       if (k == ICAL_X_COMPONENT) continue;  // RFC 5545 3.6: unknown components are kept
+      // libical has no name for some kinds it produces from broken input.
+      const char* kname = icalcomponent_kind_to_string(k);
       return invalid(Violation::kObjectRules,
-                     std::string("component ") + icalcomponent_kind_to_string(k) +
+                     std::string("component ") + (kname != nullptr ? kname : "(unknown)") +
                          " is not allowed at the top level of a calendar object");
     }
     if (kind && *kind != *ck)

@@ -83,6 +83,14 @@ TEST(IcalCalendar, RefusesBareEventAndGarbage) {
   reason_of("", Violation::kNotCalendar);
 }
 
+TEST(IcalCalendar, RefusesMismatchedComponentNames) {
+  // Found by ical_fuzz: libical names no kind for this component (was a NULL dereference).
+  std::string bad = kEvent;
+  bad.replace(bad.find("BEGIN:VEVENT"), 12, "BEGIN:VEVCENT");
+  auto r = Calendar::parse(calendar(bad), {});
+  ASSERT_TRUE(std::holds_alternative<Invalid>(r));
+}
+
 TEST(IcalCalendar, RefusesLibicalErrorProperties) {
   std::string bad = kEvent;
   bad.replace(bad.find("DTSTART:20060104T140000Z"), 24, "DTSTART:2006-not-a-date");
