@@ -40,6 +40,16 @@ bool check_tree(xmlNode* node, std::size_t depth, const Limits& limits, std::siz
       return false;
     }
     if (n->type != XML_ELEMENT_NODE) continue;
+    // libxml2 writes namespace names unescaped when it serialises (dead property values):
+    // a name that needs escaping would come back out as broken XML. URIs never need it.
+    for (xmlNs* d = n->nsDef; d != nullptr; d = d->next) {
+      for (const xmlChar* c = d->href; c != nullptr && *c != 0; ++c) {
+        if (*c == '&' || *c == '<' || *c == '>' || *c == '"' || *c == '\'' || *c < 0x21) {
+          out = Invalid{"namespace name is not a URI"};
+          return false;
+        }
+      }
+    }
     if (depth > limits.max_depth) {
       out = Invalid{"request body is nested too deeply"};
       return false;

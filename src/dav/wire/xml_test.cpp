@@ -75,6 +75,16 @@ TEST(DavXml, EnforcesSizeAndElementCount) {
   EXPECT_NE(reason(many, Limits{.max_elements = 20}).find("too many"), std::string::npos);
 }
 
+TEST(DavXml, RefusesNamespaceNamesThatNeedEscaping) {
+  // Found by dav_xml_fuzz: libxml2 serialises namespace names unescaped, so a dead property
+  // in such a namespace would be written back as broken XML.
+  EXPECT_NE(reason("<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"http://x/a&amp;b\"/>")
+                .find("not a URI"),
+            std::string::npos);
+  EXPECT_NE(reason("<a xmlns=\"urn:&quot;x\"/>"), "<accepted>");
+  EXPECT_EQ(reason("<a xmlns=\"http://example.com/ns/?a=b\"/>"), "<accepted>");
+}
+
 TEST(DavXml, RefusesMalformedAndUndeclaredPrefix) {
   EXPECT_NE(reason("<D:propfind xmlns:D=\"DAV:\">"), "<accepted>");
   EXPECT_NE(reason("<D:propfind/>"), "<accepted>");
