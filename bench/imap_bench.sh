@@ -198,16 +198,19 @@ start_taube() {
 start_dovecot() {
   local d=$WORK/dovecot i
   mkdir -p "$d/run" "$d/state" "$d/mail"
-  chown nobody:nogroup "$d/mail"
+  chmod 1777 "$d/mail"
   D_IMAP=$(free_port); D_LMTP=$(free_port)
+  # user:password:uid:gid::home (uid 40000+i, see dovecot.conf.in).
   {
-    echo "bench@example.org:{PLAIN}bench"
-    for ((i = 1; i <= USERS; i++)); do echo "user$i@example.org:{PLAIN}bench"; done
+    echo "bench@example.org:{PLAIN}bench:40000:65534::$d/mail/bench"
+    for ((i = 1; i <= USERS; i++)); do
+      echo "user$i@example.org:{PLAIN}bench:$((40000 + i)):65534::$d/mail/user$i"
+    done
   } >"$d/passwd"
   chmod 644 "$d/passwd"
   fill "$HERE/dovecot.conf.in" "$d/dovecot.conf" TAG="$$" RUN_DIR="$d/run" \
     STATE_DIR="$d/state" LOG_FILE="$d/dovecot.log" MAIL_DIR="$d/mail" \
-    MAIL_UID=65534 MAIL_GID=65534 PASSWD="$d/passwd" IMAP_PORT="$D_IMAP" \
+    PASSWD="$d/passwd" IMAP_PORT="$D_IMAP" \
     LMTP_PORT="$D_LMTP" HIBERNATE="$HIBERNATE"
   DOVECOT_STARTED=1
   dovecot -c "$d/dovecot.conf" || die "dovecot did not start: $(tail -5 "$d/dovecot.log" 2>/dev/null)"
