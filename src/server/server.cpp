@@ -14,6 +14,7 @@
 
 #include "log/log.hpp"
 #include "net/self_signed.hpp"
+#include "server/degraded.hpp"
 #include "server/protocols.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -75,9 +76,10 @@ void print_welcome(const config::Config& cfg, const std::string& program,
 }
 
 Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_executor executor,
-                                                                   Services& services) {
+                                                                   Services& services,
+                                                                   DegradedMode* degraded) {
   ProtocolRegistry registry;
-  add_smtp_protocols(registry, services.config);
+  add_smtp_protocols(registry, services.config, degraded);
   add_imap_protocols(registry, services.config);
   add_http_protocols(registry, services.config);
   std::vector<std::unique_ptr<net::Listener>> listeners;
@@ -179,14 +181,26 @@ int serve(const config::Config& cfg, const std::string& program) {
     return 1;
   }
 
+  auto spool = spool::Spool::open(cfg.spool_dir(), cfg.spool.max_bytes);
+  if (!spool) {
+    log::error("server.start_failed", {log::kv("reason", spool.error().detail)});
+    return 1;
+  }
+  if ((*spool)->size() > 0)
+    log::warn("spool.pending", {log::kv("messages", (*spool)->size()),
+                                log::kv("directory", cfg.spool_dir().string())});
+
   {  // The node's runtime; everything in here ends before the store closes.
+  // Before the io_context: its coroutines (watcher, replayer) die with the io_context,
+  // then this waits for running alert commands.
+  DegradedMode degraded(cfg, *opened->store, std::move(*spool));
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   // Declared first, destroyed last in this scope: suspended sessions are destroyed
   // with it, after the listeners and before the store.
   asio::io_context io{int(threads)};
   auth::Authenticator authenticator(*opened->store);
   Services services{cfg, *opened->store, authenticator, *tls_contexts};
-  auto listeners = open_listeners(io.get_executor(), services);
+  auto listeners = open_listeners(io.get_executor(), services, &degraded);
   if (!listeners) {
     log::error("server.start_failed", {log::kv("reason", listeners.error().detail)});
     return 1;
@@ -210,6 +224,7 @@ int serve(const config::Config& cfg, const std::string& program) {
         io.stop();
       };
   signals.async_wait(on_signal);
+  degraded.start(io.get_executor());
 
   if (opened->created) print_welcome(cfg, program, *listeners);
   const std::string store_name = cfg.store_url.empty() ? cfg.sqlite_path().string() : "postgresql";

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "metrics/node_metrics.hpp"
+#include "server/degraded.hpp"
 #include "server/protocols.hpp"
 #include "smtp/server/session.hpp"
 
@@ -12,7 +13,8 @@ namespace taube::server {
 namespace {
 
 smtp::server::SessionOptions session_options(const config::Config& config, smtp::server::Mode mode,
-                                             std::shared_ptr<net::TlsContexts> tls) {
+                                             std::shared_ptr<net::TlsContexts> tls,
+                                             DegradedMode* degraded) {
   smtp::server::SessionOptions o;
   o.mode = mode;
   o.hostname = config.hostname;
@@ -23,6 +25,14 @@ smtp::server::SessionOptions session_options(const config::Config& config, smtp:
   o.max_errors = config.smtp.max_errors;
   o.allow_plaintext_auth_from_loopback = config.allow_plaintext_auth_from_loopback;
   if (tls) o.tls_context = [tls] { return tls->server(); };
+  if (degraded) {
+    o.spool_message = [degraded](spool::Entry entry) {
+      return degraded->spool_message(std::move(entry));
+    };
+    o.is_known_local_domain = [degraded](std::string_view domain) {
+      return degraded->is_known_local_domain(domain);
+    };
+  }
   return o;
 }
 
@@ -37,15 +47,16 @@ boost::asio::awaitable<void> serve_connection(
 }
 
 ProtocolFactory smtp_factory(const config::Config& config, std::string protocol,
-                             smtp::server::Mode mode, bool implicit_tls) {
+                             smtp::server::Mode mode, bool implicit_tls,
+                             DegradedMode* degraded) {
   ProtocolFactory f;
   f.implicit_tls = implicit_tls;
   f.busy_reply = "421 4.7.0 " + config.hostname + " Too many connections\r\n";
   f.max_connections = config.smtp.max_connections;
   f.max_connections_per_ip = config.smtp.max_connections_per_ip;
-  f.make_handler = [mode, protocol](Services& services) -> net::SessionHandler {
+  f.make_handler = [mode, protocol, degraded](Services& services) -> net::SessionHandler {
     auto options = std::make_shared<const smtp::server::SessionOptions>(
-        session_options(services.config, mode, services.tls));
+        session_options(services.config, mode, services.tls, degraded));
     store::Store* store = &services.store;
     auth::Authenticator* authenticator = &services.authenticator;
     return [options, store, authenticator, protocol](std::unique_ptr<net::Transport> transport) {
@@ -57,12 +68,17 @@ ProtocolFactory smtp_factory(const config::Config& config, std::string protocol,
 
 }  // namespace
 
-void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config) {
+void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config,
+                        DegradedMode* degraded) {
   using smtp::server::Mode;
-  registry["smtp"] = smtp_factory(config, "smtp", Mode::kSmtp, false);
-  registry["submission"] = smtp_factory(config, "submission", Mode::kSubmission, false);
-  registry["submissions"] = smtp_factory(config, "submissions", Mode::kSubmission, true);
-  registry["lmtp"] = smtp_factory(config, "lmtp", Mode::kLmtp, false);
+  registry["smtp"] = smtp_factory(config, "smtp", Mode::kSmtp, false, degraded);
+  registry["submission"] = smtp_factory(config, "submission", Mode::kSubmission, false, degraded);
+  registry["submissions"] = smtp_factory(config, "submissions", Mode::kSubmission, true, degraded);
+  registry["lmtp"] = smtp_factory(config, "lmtp", Mode::kLmtp, false, degraded);
+}
+
+void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config) {
+  add_smtp_protocols(registry, config, nullptr);
 }
 
 }  // namespace taube::server

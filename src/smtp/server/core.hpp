@@ -114,6 +114,11 @@ class SessionCore {
   // --- the needs ---
   const std::string& lookup_address() const { return lookup_; }
   void recipient_resolved(const Result<std::vector<store::AccountId>>& accounts);
+  // Degraded mode (DESIGN.md promise 3): the lookup failed with kUnavailable but
+  // the caller knows the domain is local; the recipient is accepted unresolved
+  // (250) and resolved when the spooled message is replayed.
+  // REQUIRES: need() == kResolveRecipient.
+  void recipient_deferred();
   // The account to check the sender against (REQUIRES: need() == kCheckSender).
   const store::Account& account() const { return *user_; }
   void sender_checked(bool allowed);
@@ -124,6 +129,14 @@ class SessionCore {
   std::string take_message() { return std::exchange(tx_.message, std::string()); }
   const std::vector<store::DeliveryTarget>& targets() const { return targets_; }
   void delivered(const Result<std::vector<Result<store::Delivered>>>& results);
+  // Recipients accepted by recipient_deferred() in this transaction (not in targets()).
+  std::vector<std::string> deferred_addresses() const;
+  // The reverse-path of the transaction ("" for <>).
+  std::string sender_address() const;
+  // Instead of delivered(): the message went to the local spool. Ok: 250 (per
+  // recipient for LMTP); kQuotaExceeded: 452 4.3.1 (spool full); else 451 4.3.0.
+  // REQUIRES: need() == kDeliver.
+  void spooled(const Result<void>& result);
 
   // For logs and tests.
   State state() const { return state_; }

@@ -118,4 +118,26 @@ void SessionCore::recipient_resolved(const Result<std::vector<store::AccountId>>
   settle();
 }
 
+void SessionCore::recipient_deferred() {
+  need_ = Need::kInput;
+  tx_.recipients.push_back(
+      Recipient{pending_.path.postmaster_only ? lookup_ : pending_.path.mailbox.address(),
+                pending_.rcpt_params, {}});
+  state_ = State::kRcpt;
+  event(Event::kInfo, "smtp.rcpt_deferred", {{"recipient", lookup_}});
+  reply(250, "2.1.5", "Recipient OK");
+  settle();
+}
+
+std::vector<std::string> SessionCore::deferred_addresses() const {
+  std::vector<std::string> out;
+  for (const Recipient& r : tx_.recipients)
+    if (r.accounts.empty()) out.push_back(r.address);
+  return out;
+}
+
+std::string SessionCore::sender_address() const {
+  return tx_.sender.null ? std::string() : tx_.sender.mailbox.address();
+}
+
 }  // namespace taube::smtp::server

@@ -127,6 +127,34 @@ void SessionCore::request_delivery() {
   need_ = Need::kDeliver;
 }
 
+void SessionCore::spooled(const Result<void>& result) {
+  need_ = Need::kInput;
+  int code = 250;
+  std::string_view enhanced = "2.0.0";
+  std::string text = "Message accepted for delivery";
+  if (!result) {
+    event(Event::kError, "smtp.spool_failed", {{"reason", result.error().detail}});
+    if (result.error().code == ErrorCode::kQuotaExceeded) {
+      code = 452;  // RFC 3463 4.3.1: mail system full
+      enhanced = "4.3.1";
+      text = "Insufficient system storage, try again later";
+    } else {
+      code = 451;
+      enhanced = "4.3.0";
+      text = "Temporary failure, message not stored; try again later";
+    }
+  } else {
+    ++messages_;
+  }
+  if (is_lmtp()) {
+    for (const Recipient& r : tx_.recipients) reply(code, enhanced, "<" + r.address + "> " + text);
+  } else {
+    reply(code, enhanced, text);
+  }
+  reset_transaction();
+  settle();
+}
+
 void SessionCore::delivered(const Result<std::vector<Result<store::Delivered>>>& results) {
   need_ = Need::kInput;
   if (!results || results->size() != targets_.size()) {

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "smtp/server/core.hpp"
+#include "spool/spool.hpp"
 
 namespace taube::smtp::server {
 
@@ -26,6 +27,14 @@ struct SessionOptions : CoreOptions {
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
+  // Degraded mode (DESIGN.md promise 3), both unset when the node has no spool.
+  // spool_message durably writes a message the store could not take (kUnavailable)
+  // and returns once it is fsync'd (blocking: one or two fsyncs); kQuotaExceeded
+  // when the spool is full. is_known_local_domain answers from the cache of local
+  // domains kept while the store was healthy: a recipient of such a domain is
+  // accepted unresolved while the store is unavailable.
+  std::function<Result<void>(spool::Entry)> spool_message;
+  std::function<bool(std::string_view domain)> is_known_local_domain;
 };
 
 }  // namespace taube::smtp::server

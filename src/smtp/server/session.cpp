@@ -51,6 +51,8 @@ class Session {
   awaitable<bool> sender_allowed();
   awaitable<void> start_tls();
   awaitable<void> deliver();
+  bool may_defer(const Result<std::vector<store::AccountId>>& accounts) const;
+  void spool(std::string raw, store::UnixTime internal_date);
   std::string client() const {
     return (core_.helo().empty() ? std::string("unknown") : core_.helo()) + "[" +
            transport_.remote_address() + "]";
@@ -92,7 +94,10 @@ awaitable<void> Session::run() {
         std::string address = core_.lookup_address();
         Result<std::vector<store::AccountId>> accounts =
             co_await store_.resolve_recipient(std::move(address));
-        core_.recipient_resolved(accounts);
+        if (may_defer(accounts))
+          core_.recipient_deferred();
+        else
+          core_.recipient_resolved(accounts);
         break;
       }
       case Need::kCheckSender: {
@@ -180,12 +185,20 @@ awaitable<bool> Session::sender_allowed() {
 awaitable<void> Session::deliver() {
   store::Delivery job;
   job.raw = core_.take_message();
-  job.meta = delivery::describe(job.raw);
   job.internal_date = std::chrono::floor<std::chrono::seconds>(options_.now());
+  if (!core_.deferred_addresses().empty()) {
+    // Some recipient could not be resolved (store unavailable at RCPT): the whole
+    // message waits in the spool; the replayer resolves and delivers it.
+    spool(std::move(job.raw), job.internal_date);
+    co_return;
+  }
+  job.meta = delivery::describe(job.raw);
   job.targets = core_.targets();
   const std::size_t bytes = job.raw.size();
   const std::string message_id = job.meta.message_id;
   const std::size_t targets = job.targets.size();
+  std::string raw_copy;  // for the spool, should the store be unavailable
+  if (options_.spool_message) raw_copy = job.raw;
   Result<std::vector<Result<store::Delivered>>> results = co_await store_.deliver(std::move(job));
   if (results) {
     const auto stored = std::count_if(results->begin(), results->end(),
@@ -193,8 +206,40 @@ awaitable<void> Session::deliver() {
     log::info("smtp.delivered",
               {log::kv("client", client()), log::kv("bytes", bytes), log::kv("targets", targets),
                log::kv("stored", stored), log::kv("message_id", message_id)});
+  } else if (results.error().code == ErrorCode::kUnavailable && options_.spool_message) {
+    // The store committed nothing (outer Result failed): spool instead of 451.
+    log::warn("smtp.store_unavailable",
+              {log::kv("client", client()), log::kv("reason", results.error().detail)});
+    spool(std::move(raw_copy), std::chrono::floor<std::chrono::seconds>(options_.now()));
+    co_return;
   }
   core_.delivered(results);
+}
+
+bool Session::may_defer(const Result<std::vector<store::AccountId>>& accounts) const {
+  if (accounts || accounts.error().code != ErrorCode::kUnavailable) return false;
+  if (!options_.spool_message || !options_.is_known_local_domain) return false;
+  const std::string& address = core_.lookup_address();
+  const auto at = address.rfind('@');
+  if (at == std::string::npos) return false;
+  return options_.is_known_local_domain(lower(address.substr(at + 1)));
+}
+
+// Blocks this thread for the spool's fsyncs (milliseconds), only in degraded mode.
+void Session::spool(std::string raw, store::UnixTime internal_date) {
+  spool::Entry entry;
+  entry.sender = core_.sender_address();
+  entry.received = internal_date;
+  for (const store::DeliveryTarget& t : core_.targets()) entry.accounts.push_back(t.account.value);
+  entry.addresses = core_.deferred_addresses();
+  entry.raw = std::move(raw);
+  const std::size_t bytes = entry.raw.size();
+  Result<void> written = options_.spool_message
+                             ? options_.spool_message(std::move(entry))
+                             : Result<void>(fail(ErrorCode::kUnavailable, "no spool"));
+  if (written)
+    log::info("smtp.spooled", {log::kv("client", client()), log::kv("bytes", bytes)});
+  core_.spooled(written);
 }
 
 void Session::log_events() {
