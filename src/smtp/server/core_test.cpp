@@ -41,6 +41,45 @@ TEST(SmtpSessionCore, WaitsForTheLookupBeforeAnsweringRcptAndKeepsThePipelinedRe
   EXPECT_EQ(core.errors(), 1u);
 }
 
+// Degraded mode: a recipient accepted unresolved is kept apart from the targets, and
+// the spool's outcome is the only reply to the message (LMTP: one per recipient).
+TEST(SmtpSessionCore, DeferredRecipientIsSpooledNotDelivered) {
+  SessionCore core(options(Mode::kLmtp), plain());
+  core.take_output();
+  core.feed("LHLO c\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.org>\r\n", {});
+  ASSERT_EQ(core.need(), Need::kResolveRecipient);
+  core.recipient_deferred();
+  core.feed("RCPT TO:<c@example.org>\r\n", {});
+  ASSERT_EQ(core.need(), Need::kResolveRecipient);
+  core.recipient_resolved(std::vector<store::AccountId>{store::AccountId{7}});
+  core.feed("DATA\r\nSubject: x\r\n\r\nbody\r\n.\r\n", {});
+  ASSERT_EQ(core.need(), Need::kDeliver);
+  EXPECT_EQ(core.deferred_addresses(), std::vector<std::string>{"b@example.org"});
+  EXPECT_EQ(core.sender_address(), "a@example.net");
+  ASSERT_EQ(core.targets().size(), 1u);
+  EXPECT_EQ(core.targets()[0].account, store::AccountId{7});
+  core.spooled(Result<void>());
+  const std::string out = core.take_output();
+  EXPECT_NE(out.find("250 2.0.0 <b@example.org> Message accepted"), std::string::npos) << out;
+  EXPECT_NE(out.find("250 2.0.0 <c@example.org> Message accepted"), std::string::npos) << out;
+  EXPECT_EQ(core.need(), Need::kInput);
+  EXPECT_TRUE(core.deferred_addresses().empty()) << "the transaction is over";
+}
+
+TEST(SmtpSessionCore, FullSpoolIs452) {
+  SessionCore core(options(), plain());
+  core.take_output();
+  core.feed("HELO c\r\nMAIL FROM:<>\r\nRCPT TO:<b@example.org>\r\n", {});
+  core.recipient_deferred();
+  core.feed("DATA\r\nx\r\n.\r\n", {});
+  ASSERT_EQ(core.need(), Need::kDeliver);
+  EXPECT_EQ(core.sender_address(), "");
+  core.spooled(fail(ErrorCode::kQuotaExceeded, "full"));
+  const std::string out = core.take_output();
+  EXPECT_NE(out.find("452 4.3.1 "), std::string::npos) << out;
+  EXPECT_EQ(core.messages(), 0u);
+}
+
 TEST(SmtpSessionCore, StarttlsDropsWhatWasPipelinedAfterIt) {
   SessionCore core(options(), plain());
   core.take_output();

@@ -299,6 +299,44 @@ TEST_F(SessionTest, AMessageOverTheLimitIsReadToItsEndWithoutBeingHeld) {
             t.deadlines.end());
 }
 
+// Degraded mode: the store commits nothing (kUnavailable); with a spool the message
+// goes there, 250 only after spool_message() returned; never both stored and spooled.
+TEST_F(SessionTest, StoreUnavailableSpoolsTheMessageAndAnswers250) {
+  std::vector<spool::Entry> spooled;
+  options_.spool_message = [&spooled](spool::Entry e) {
+    spooled.push_back(std::move(e));
+    return Result<void>();
+  };
+  fail_sync_ = true;
+  FakeTransport t;
+  t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\nbody\r\n.\r\n", "QUIT\r\n"};
+  run_session(t);
+  fail_sync_ = false;
+  EXPECT_NE(t.server_output().find("250 2.0.0 Message accepted for delivery"), std::string::npos)
+      << t.server_output();
+  ASSERT_EQ(spooled.size(), 1u);
+  EXPECT_EQ(spooled[0].sender, "s@example.net");
+  EXPECT_EQ(spooled[0].accounts, std::vector<std::int64_t>{account("alice@example.org").value});
+  EXPECT_TRUE(spooled[0].addresses.empty());
+  EXPECT_NE(spooled[0].raw.find("Subject: x\r\n\r\nbody\r\n"), std::string::npos);
+  EXPECT_NE(spooled[0].raw.find("Received: "), std::string::npos);
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+}
+
+TEST_F(SessionTest, StoreUnavailableAndSpoolFullIs452) {
+  options_.spool_message = [](spool::Entry) -> Result<void> {
+    return fail(ErrorCode::kQuotaExceeded, "spool full");
+  };
+  fail_sync_ = true;
+  FakeTransport t;
+  t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\nbody\r\n.\r\n", "QUIT\r\n"};
+  run_session(t);
+  fail_sync_ = false;
+  EXPECT_NE(t.server_output().find("452 4.3.1 "), std::string::npos) << t.server_output();
+  EXPECT_EQ(t.server_output().find("250 2.0.0"), std::string::npos);
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+}
+
 TEST_F(SessionTest, TimeoutEndsTheSessionWithoutStoring) {
   FakeTransport t;
   t.script = {ehlo_mail_rcpt_data(), "Subject: x\r\n\r\npartial"};
