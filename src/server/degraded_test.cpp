@@ -1,7 +1,11 @@
 #include "server/degraded.hpp"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -94,6 +98,42 @@ TEST(AlertCommand, GetsTheStateAsArgumentAndTheTextOnStdin) {
 TEST(Webhook, RefusesAnythingButHttpAndReportsAnUnreachablePort) {
   EXPECT_EQ(post_webhook("https://127.0.0.1:1/", "{}").error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(post_webhook("http://127.0.0.1:1/hook", "{}").error().code, ErrorCode::kUnavailable);
+}
+
+TEST(Webhook, PostsTheBodyAndReturnsTheStatus) {
+  // A one-shot HTTP server on a loopback port chosen by the kernel.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  std::string request;
+  std::thread server([&] {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    char buf[4096];
+    while (request.find("}") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      request.append(buf, static_cast<std::size_t>(n));
+    }
+    const std::string reply = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+    ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  });
+  Result<int> status =
+      post_webhook("http://127.0.0.1:" + std::to_string(port) + "/hook", R"({"state":"degraded"})");
+  server.join();
+  ::close(listener);
+  ASSERT_TRUE(status) << status.error().detail;
+  EXPECT_EQ(*status, 204);
+  EXPECT_EQ(request.rfind("POST /hook HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("Content-Type: application/json\r\n"), std::string::npos);
+  EXPECT_NE(request.find("\r\n\r\n{\"state\":\"degraded\"}"), std::string::npos);
 }
 
 class ReplayTest : public ::testing::Test {

@@ -6,6 +6,9 @@ into the store, every acknowledged message is in the mailboxes exactly once, the
 alert fires "recovered" once and /readyz answers 200 again."""
 import glob
 import http.client
+import http.server
+import json
+import threading
 import imaplib
 import os
 import re
@@ -32,6 +35,35 @@ class PausablePostgres(pgtest.Postgres):
                   "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=on", "start")
 
 
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """Collects the JSON bodies POSTed to it (the [alert] webhook)."""
+
+    def __init__(self):
+        self.bodies = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["Content-Length"])
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+    def states(self):
+        return [b["state"] for b in self.bodies]
+
+
 @unittest.skipUnless(pgtest.available(), "PostgreSQL 15 server binaries are not installed")
 class DegradedModeTest(TaubeCase):
     def setUp(self):
@@ -46,12 +78,17 @@ class DegradedModeTest(TaubeCase):
         with open(script, "w") as f:
             f.write(f'#!/bin/sh\necho "$1" >> {self.alerts}\ncat >> {self.alerts}.text\n')
         os.chmod(script, 0o755)
+        self.webhook = WebhookReceiver()
+        self.addCleanup(self.webhook.stop)
+        hook = f"http://127.0.0.1:{self.webhook.server_address[1]}/alert"
         self.ports = {"smtp": free_port(), "imap": free_port(), "http": free_port()}
         listen = "\n".join(f'{p} = "127.0.0.1:{self.ports[p]}"' if p in self.ports else f'{p} = ""'
                            for p in ["smtp", "submission", "submissions", "lmtp", "imap", "imaps",
                                      "pop3", "pop3s", "http", "https"])
         config = self.write_config(f'[store]\nurl = "{self.pg.url()}"\n[listen]\n{listen}\n'
-                                   f'[alert]\ncommand = "{script}"\nmin_interval_seconds = 1\n')
+                                   f'[alert]\ncommand = "{script}"\nwebhook = "{hook}"\n'
+                                   f'min_interval_seconds = 1\n')
+        self.config = config
         self.node = self.start_server(config=config)
 
     def send(self, n):
@@ -137,10 +174,32 @@ class DegradedModeTest(TaubeCase):
             self.assertEqual(len(got), len(accepted))
         time.sleep(3)  # no late or repeated alert
         self.assertEqual(self.alert_states(), ["degraded", "recovered"])
+        self.assertEqual(self.webhook.states(), ["degraded", "recovered"])
         with open(self.alerts + ".text") as f:
             self.assertIn("spool", f.read())
         print(f"degraded: {len(accepted)} messages acknowledged, {during} during a "
               f"{OUTAGE_SECONDS:.0f} s outage, lost=0 duplicated=0")
+        rc, _ = self.stop_server(self.node)
+        self.assertEqual(rc, 0)
+
+    def test_spool_survives_a_restart_of_the_node(self):
+        self.pg.pause()
+        accepted = []
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline or len(accepted) < 3:
+            accepted.append(self.send(len(accepted)))
+        spooled = len(self.spooled())
+        self.assertEqual(spooled, len(accepted))
+        rc, _ = self.stop_server(self.node)
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(self.spooled()), spooled, "the spool outlives the node")
+        self.pg.resume()
+        self.node = self.start_server(config=self.config)
+        self.wait_for_log(self.node, "event=spool.pending")
+        self.wait_until("spool drained after restart", lambda: not self.spooled(), 60)
+        for user in USERS:
+            got = self.subjects(user)
+            self.assertEqual(sorted(got), sorted(accepted), user)
         rc, _ = self.stop_server(self.node)
         self.assertEqual(rc, 0)
 
