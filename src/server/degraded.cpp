@@ -31,6 +31,7 @@ constexpr std::chrono::seconds kProbeInterval{2};
 // A probe still running after this long counts as a failure.
 constexpr std::chrono::seconds kProbeTimeout{5};
 constexpr std::chrono::seconds kReplayInterval{1};
+constexpr std::string_view kSpoolIdField = "X-Taube-Spool-Id";
 
 std::string json_escape(std::string_view s) {
   std::string out;
@@ -177,9 +178,35 @@ awaitable<Result<void>> replay_entry(store::Store& store, spool::Spool& spool, s
     }
     for (store::AccountId a : *accounts) add_target(a.value);
   }
+  // The crash window between the COMMIT below and the unlink: each copy carries
+  // its spool id in a trace field, and a target whose INBOX already holds it is
+  // skipped, so a replay after such a crash does not deliver twice (unless the
+  // user moved the copy out of INBOX in between).
+  std::vector<store::DeliveryTarget> pending;
+  const std::string field = std::string(kSpoolIdField);
+  for (store::DeliveryTarget& target : job.targets) {
+    std::unique_ptr<store::AccountStore> account = store.account(target.account);
+    std::string inbox_name = target.mailbox;
+    Result<store::Mailbox> inbox = co_await account->get_mailbox(std::move(inbox_name));
+    if (!inbox) {
+      if (inbox.error().code == ErrorCode::kUnavailable) co_return inbox.error();
+      pending.push_back(std::move(target));  // deliver() reports it
+      continue;
+    }
+    std::string name = field;
+    std::string value = id;
+    Result<std::vector<store::Uid>> found =
+        co_await account->header_search(inbox->id, std::move(name), std::move(value));
+    if (!found) co_return found.error();
+    if (found->empty())
+      pending.push_back(std::move(target));
+    else
+      log::warn("spool.already_delivered", {log::kv("id", id), log::kv("account", target.account.value)});
+  }
+  job.targets = std::move(pending);
   const std::size_t bytes = entry->raw.size();
   if (!job.targets.empty()) {
-    job.raw = std::move(entry->raw);
+    job.raw = field + ": " + id + "\r\n" + entry->raw;
     job.meta = delivery::describe(job.raw);
     job.internal_date = entry->received;
     Result<std::vector<Result<store::Delivered>>> results = co_await store.deliver(std::move(job));
@@ -189,8 +216,7 @@ awaitable<Result<void>> replay_entry(store::Store& store, spool::Spool& spool, s
         log::error("spool.target_failed",
                    {log::kv("id", id), log::kv("reason", r.error().detail)});
   }
-  // The duplicate window: a crash between the COMMIT above and this unlink delivers
-  // the message again after the restart (the store has no idempotency key yet).
+  // A crash here delivers nothing twice: see the check above.
   Result<void> removed = spool.remove(id);
   if (!removed)
     log::error("spool.remove_failed", {log::kv("id", id), log::kv("reason", removed.error().detail)});

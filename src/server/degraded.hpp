@@ -64,7 +64,9 @@ int run_alert_command(const std::string& command, const std::string& state,
 Result<int> post_webhook(const std::string& url, const std::string& body);
 
 // Delivers one spooled message to the store and removes it from the spool after
-// the store confirmed the commit. Recipients spooled unresolved are resolved now;
+// the store confirmed the commit. Each copy gets an "X-Taube-Spool-Id: <id>" trace
+// field first; a target whose INBOX already holds that id (a crash between the
+// commit and the removal) is skipped, so a replay never duplicates. Recipients spooled unresolved are resolved now;
 // one that no longer resolves is logged and skipped (no DSN yet). Errors:
 // kUnavailable (store still down: the entry stays), kInternal (corrupt entry: it
 // stays; the replayer logs it once and skips it until the next restart).

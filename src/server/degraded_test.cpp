@@ -184,11 +184,33 @@ TEST_F(ReplayTest, DeliversResolvedAndDeferredRecipientsOnceAndRemovesTheEntry) 
   e.raw = "Subject: spooled\r\n\r\nhello\r\n";
   const std::string id = spool_->write(e).value();
   ASSERT_TRUE(run(replay_entry(*store_, *spool_, id)));
-  EXPECT_EQ(inbox("alice@example.org"), std::vector<std::string>{e.raw});
-  EXPECT_EQ(inbox("bob@example.org"), std::vector<std::string>{e.raw});
+  const std::string stored = "X-Taube-Spool-Id: " + id + "\r\n" + e.raw;
+  EXPECT_EQ(inbox("alice@example.org"), std::vector<std::string>{stored});
+  EXPECT_EQ(inbox("bob@example.org"), std::vector<std::string>{stored});
   EXPECT_TRUE(spool_->list()->empty());
   EXPECT_EQ(run(replay_entry(*store_, *spool_, id)).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(inbox("alice@example.org").size(), 1u);
+}
+
+// A crash after the store's COMMIT and before the spool file is removed: the
+// entry is replayed again after the restart and must not be delivered twice.
+TEST_F(ReplayTest, ACrashBetweenCommitAndRemoveDoesNotDuplicate) {
+  spool::Entry e;
+  e.accounts = {run(store_->find_account("alice@example.org")).value().id.value};
+  e.addresses = {"bob@example.org"};
+  e.raw = "Subject: once\r\n\r\nbody\r\n";
+  const std::string id = spool_->write(e).value();
+  const auto file = dir_.path() / "spool" / ("msg." + id);
+  const auto saved = dir_.path() / "saved";
+  std::filesystem::copy_file(file, saved);
+  ASSERT_TRUE(run(replay_entry(*store_, *spool_, id)));
+  std::filesystem::copy_file(saved, file);  // as if the unlink never happened
+  auto reopened = spool::Spool::open(dir_.path() / "spool", 1 << 20);
+  ASSERT_TRUE(reopened);
+  ASSERT_TRUE(run(replay_entry(*store_, **reopened, id)));
+  EXPECT_TRUE((*reopened)->list()->empty());
+  EXPECT_EQ(inbox("alice@example.org").size(), 1u);
+  EXPECT_EQ(inbox("bob@example.org").size(), 1u);
 }
 
 TEST_F(ReplayTest, DropsAnEntryNobodyResolvesTo) {
