@@ -36,7 +36,7 @@
 #   IMAP_BENCH_PARTS          "mailbox idle wake" or a subset  (default all)
 #   IMAP_BENCH_MESSAGES       messages in the big mailbox      (default 100000; --quick 5000)
 #   IMAP_BENCH_REPS           repetitions per command          (default 5)
-#   IMAP_BENCH_IDLE           Taube IDLE connections           (default 20000; --quick 2000)
+#   IMAP_BENCH_IDLE           Taube IDLE connections           (default 20000; --quick 2000; 0: none)
 #   IMAP_BENCH_DOVECOT_IDLE   Dovecot IDLE connections         (default "1000 5000"; --quick "1000")
 #   IMAP_BENCH_TLS=0          skip the Taube IMAPS IDLE run
 #   IMAP_BENCH_USERS          wake-up users                    (default 1000; --quick 200)
@@ -81,7 +81,7 @@ die() { log "$*"; exit 1; }
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 FDMAX=$(ulimit -n)
 IDLE_CAP_NOTE=""
-if ((IDLE_N > FDMAX - 200)); then
+if [[ " $PARTS " == *" idle "* ]] && ((IDLE_N > FDMAX - 200)); then
   echo "imap_bench: ulimit -n is $FDMAX here (hard limit): Taube IDLE run uses $((FDMAX - 200)) instead of $IDLE_N connections" >&2
   IDLE_CAP_NOTE="Taube IDLE run capped at $((FDMAX - 200)) (asked $IDLE_N): ulimit -n hard limit $FDMAX"
   IDLE_N=$((FDMAX - 200))
@@ -100,6 +100,7 @@ WORK=$(mktemp -d /tmp/imap_bench.XXXXXX)
 chmod 755 "$WORK"
 PIDS_TO_STOP=()
 DOVECOT_STARTED=0
+REPORTED=0
 dovecot_master() { tr -d ' \n' <"$WORK/dovecot/run/master.pid" 2>/dev/null || true; }
 cleanup() {
   local rc=$?
@@ -115,6 +116,11 @@ cleanup() {
     if ((SECONDS >= deadline)); then kill -KILL "${alive[@]}" 2>/dev/null || true; break; fi
     sleep 0.2
   done
+  # A part failed: print what was measured before it, and the logs' errors.
+  if ((!REPORTED)) && [[ -d $WORK/results ]]; then
+    $PY "$HERE/report.py" "$WORK/results" || true
+    grep -hiE 'error|fatal|panic' "$WORK/taube/taube.log" "$WORK/dovecot/dovecot.log" 2>/dev/null | tail -5 >&2 || true
+  fi
   if [[ ${IMAP_BENCH_KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
 }
@@ -320,8 +326,10 @@ E
 }
 
 bench_idle() {
-  idle_run taube_plain "$T_IMAP" "$IDLE_N" 0 "$T_PID" taube
-  if [[ $TLS == 1 ]]; then idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube; fi
+  if ((IDLE_N > 0)); then
+    idle_run taube_plain "$T_IMAP" "$IDLE_N" 0 "$T_PID" taube
+    if [[ $TLS == 1 ]]; then idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube; fi
+  fi
   local n
   for n in $DOVECOT_IDLE; do
     idle_run "dovecot_$n" "$D_IMAP" "$n" 0 "$D_PID" dovecot
@@ -354,6 +362,7 @@ for part in $PARTS; do
   kill -0 "$T_PID" 2>/dev/null || die "taube exited: $(tail -5 "$WORK/taube/taube.log")"
 done
 $PY "$HERE/report.py" "$RES"
+REPORTED=1
 if grep -qiE 'error|fatal|panic' "$WORK/taube/taube.log"; then
   echo "taube log (errors):"; grep -iE 'error|fatal|panic' "$WORK/taube/taube.log" | sort | uniq -c | sort -rn | head -10
 fi

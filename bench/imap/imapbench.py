@@ -298,7 +298,11 @@ async def cmd_wake(host, port, lport, nusers, userfmt, hib_wait="12",
 
     async def watch(c, want):
         while True:
-            ln = await c.line()
+            try:
+                ln = await c.line()
+            except (RuntimeError, ConnectionError) as e:
+                c.closed = str(e)
+                return None
             p = ln.split()
             if len(p) == 3 and p[2] == b"EXISTS" and int(p[1]) >= want:
                 return time.monotonic()
@@ -317,15 +321,18 @@ async def cmd_wake(host, port, lport, nusers, userfmt, hib_wait="12",
             done = [w.result() for w in watchers if w.done()]
             for w in watchers:
                 w.cancel()
+        closed = sum(1 for t in done if t is None)
+        done = [t for t in done if t is not None]
         lat = sorted((t - t0) * 1000 for t in done)
         q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
-        out[rnd] = {"clients": nusers, "woken": len(lat),
+        out[rnd] = {"clients": nusers, "woken": len(lat), "closed_by_server": closed,
                     "lmtp_ms": round(t_acked * 1000, 1),
                     "p50_ms": round(q(0.50), 1) if lat else None,
                     "p99_ms": round(q(0.99), 1) if lat else None,
                     "max_ms": round(lat[-1], 1) if lat else None}
         for c in conns:
             c.exists += 1
+        conns = [c for c in conns if not getattr(c, "closed", None)]
     for c in conns:
         c.w.close()
     print(json.dumps(out))

@@ -66,13 +66,13 @@ if wt or wd:
     print(f"\nIDLE wake-up: one LMTP delivery to every user at once (10 sessions x 100 rcpt); "
           f"ms from delivery start to the client's EXISTS")
     print(f"load average before {misc.get('wake_loadavg_before')}, after {misc.get('wake_loadavg_after')}")
-    print(f"{'server':10} {'round':8} {'clients':>7} {'woken':>6} {'lmtp ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'server':10} {'round':8} {'clients':>7} {'woken':>6} {'closed':>6} {'lmtp ms':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, w in (("taube", wt), ("dovecot", wd)):
         if not w:
             continue
         for rnd in ("live", "settled"):
             r = w[rnd]
-            print(f"{name:10} {rnd:8} {r['clients']:>7} {r['woken']:>6} {r['lmtp_ms']:>8} "
+            print(f"{name:10} {rnd:8} {r['clients']:>7} {r['woken']:>6} {r.get('closed_by_server', 0):>6} {r['lmtp_ms']:>8} "
                   f"{r['p50_ms']!s:>8} {r['p99_ms']!s:>8} {r['max_ms']!s:>8}")
     print("  live: IDLE began 1 s before delivery; settled: 12 s later "
           "(dovecot's sessions hibernated after 5 s)")
