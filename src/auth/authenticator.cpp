@@ -5,6 +5,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include "auth/password.hpp"
 #include "base/ascii.hpp"
 
@@ -12,9 +16,46 @@ namespace taube::auth {
 
 namespace asio = boost::asio;
 
+
 Authenticator::Authenticator(store::Store& store, ThrottlePolicy policy, unsigned hash_threads)
     : store_(store), policy_(policy), pool_(hash_threads) {
   dummy_hash_ = hash_password("unknown user: timing equaliser").value();
+  if (RAND_bytes(cache_secret_, sizeof cache_secret_) != 1) throw std::runtime_error("RAND_bytes failed");
+}
+
+std::string Authenticator::cache_key(const std::string& user, const std::string& password) const {
+  std::string message = user;
+  message += '\0';
+  message += password;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), cache_secret_, sizeof cache_secret_, reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), mac, &mac_len);
+  OPENSSL_cleanse(message.data(), message.size());
+  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+}
+
+bool Authenticator::cached(const std::string& key, const std::string& stored_hash) {
+  std::lock_guard lock(mu_);
+  auto it = verified_.find(key);
+  if (it == verified_.end()) return false;
+  if (std::chrono::steady_clock::now() > it->second.until || it->second.stored_hash != stored_hash) {
+    verified_.erase(it);  // expired, or the password was changed since
+    return false;
+  }
+  return true;
+}
+
+void Authenticator::remember(const std::string& key, const std::string& stored_hash) {
+  if (policy_.verified_cache_ttl.count() == 0) return;
+  std::lock_guard lock(mu_);
+  if (verified_.size() > 200000) verified_.clear();  // bounded; refills as users log in
+  verified_[key] = Verified{stored_hash, std::chrono::steady_clock::now() + policy_.verified_cache_ttl};
+}
+
+uint64_t Authenticator::slow_verifications() {
+  std::lock_guard lock(mu_);
+  return slow_verifications_;
 }
 
 Authenticator::~Authenticator() { pool_.join(); }
@@ -72,6 +113,15 @@ store::Async<store::Account> Authenticator::authenticate(std::string user, std::
   if (throttled(client_address, key)) co_return fail(ErrorCode::kBusy, "too many failed logins");
   auto account = co_await store_.find_account(user);
   if (!account && account.error().code != ErrorCode::kNotFound) co_return account.error();
+  const std::string entry = cache_key(key, password);  // key: the lower-cased user
+  if (account && cached(entry, account->password_hash)) {
+    record_success(client_address);
+    co_return account;
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++slow_verifications_;
+  }
   bool ok = co_await verify(password, account ? account->password_hash : dummy_hash_);
   if (!ok || !account) {
     record_failure(client_address, key);
@@ -82,12 +132,15 @@ store::Async<store::Account> Authenticator::authenticate(std::string user, std::
     co_return fail(ErrorCode::kPermissionDenied, "authentication failed");
   }
   record_success(client_address);
+  std::string verified_hash = account->password_hash;
   if (needs_rehash(account->password_hash)) {
     if (auto fresh = hash_password(password)) {
       // Best effort: a failure leaves the old (still valid) hash in place.
-      (void)co_await store_.set_password_hash(account->id, *fresh);
+      auto update = store_.set_password_hash(account->id, *fresh);
+      if (co_await std::move(update)) verified_hash = *fresh;
     }
   }
+  remember(entry, verified_hash);
   co_return account;
 }
 

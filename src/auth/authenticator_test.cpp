@@ -106,5 +106,38 @@ TEST_F(AuthenticatorTest, MigratedHashIsUpgradedToArgon2idOnLogin) {
   EXPECT_FALSE(run(auth.authenticate("bob@example.org", "Secret", "192.0.2.1")));
 }
 
+TEST_F(AuthenticatorTest, ASecondLoginWithTheSamePasswordSkipsTheHash) {
+  Authenticator auth(*store_, ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  ASSERT_TRUE(run(auth.authenticate("ALICE@example.org", "right", "192.0.2.2")));
+  EXPECT_EQ(auth.slow_verifications(), 1u);
+}
+
+TEST_F(AuthenticatorTest, AWrongPasswordIsNeverServedFromTheCache) {
+  Authenticator auth(*store_, ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  EXPECT_FALSE(run(auth.authenticate("alice@example.org", "wrong", "192.0.2.1")));
+  EXPECT_FALSE(run(auth.authenticate("alice@example.org", "wrong", "192.0.2.1")));
+  EXPECT_EQ(auth.slow_verifications(), 3u);  // failures are always checked in full
+}
+
+TEST_F(AuthenticatorTest, APasswordChangeInvalidatesTheCache) {
+  Authenticator auth(*store_, ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  auto alice = run(store_->find_account("alice@example.org"));
+  ASSERT_TRUE(alice);
+  ASSERT_TRUE(run(store_->set_password_hash(alice->id, hash_password("changed").value())));
+  EXPECT_FALSE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  EXPECT_TRUE(run(auth.authenticate("alice@example.org", "changed", "192.0.2.1")));
+}
+
+TEST_F(AuthenticatorTest, ACacheTtlOfZeroChecksEveryLogin) {
+  Authenticator auth(*store_, ThrottlePolicy{.failure_delay = std::chrono::milliseconds(0),
+                                             .verified_cache_ttl = std::chrono::seconds(0)});
+  ASSERT_TRUE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  ASSERT_TRUE(run(auth.authenticate("alice@example.org", "right", "192.0.2.1")));
+  EXPECT_EQ(auth.slow_verifications(), 2u);
+}
+
 }  // namespace
 }  // namespace taube::auth
