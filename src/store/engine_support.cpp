@@ -1,5 +1,7 @@
 #include "store/engine_support.hpp"
 
+#include "base/ascii.hpp"
+
 namespace taube::store {
 
 std::string join_keywords(const std::vector<std::string>& keywords) {
@@ -30,6 +32,35 @@ bool valid_keywords(const Flags& f) {
       if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return false;
   }
   return true;
+}
+
+bool header_matches(std::string_view headers, std::string_view name, std::string_view needle) {
+  std::string lname = ascii::lower(name);
+  std::string lneedle = ascii::lower(needle);
+  std::string current;
+  auto check = [&](const std::string& field) {
+    auto colon = field.find(':');
+    if (colon == std::string::npos) return false;
+    if (ascii::lower(ascii::trim(std::string_view(field).substr(0, colon))) != lname) return false;
+    return ascii::lower(field.substr(colon + 1)).find(lneedle) != std::string::npos;
+  };
+  size_t pos = 0;
+  while (pos < headers.size()) {
+    size_t end = headers.find('\n', pos);
+    if (end == std::string_view::npos) end = headers.size();
+    std::string_view line = headers.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = end + 1;
+    if (line.empty()) break;  // end of the header block
+    if (ascii::is_space(line.front())) {
+      current += ' ';
+      current += ascii::trim(line);
+      continue;
+    }
+    if (!current.empty() && check(current)) return true;
+    current.assign(line);
+  }
+  return !current.empty() && check(current);
 }
 
 void merge_change(std::vector<MailboxChange>& changes, const MailboxChange& change) {

@@ -32,6 +32,11 @@ std::vector<std::string> split_keywords(std::string_view s);
 // grammar; the store only protects its own encoding).
 bool valid_keywords(const Flags& f);
 
+// Unfolds a raw header block and reports whether field `name` has a value
+// containing `needle`, both ASCII case-insensitive (IMAP SEARCH HEADER over stored
+// headers; engines pre-filter in SQL, this decides).
+bool header_matches(std::string_view headers, std::string_view name, std::string_view needle);
+
 // Adds `change` to the changes of a transaction, replacing an earlier one of the
 // same mailbox (subscribers need the latest state once, not every step).
 void merge_change(std::vector<MailboxChange>& changes, const MailboxChange& change);
