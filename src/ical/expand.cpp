@@ -145,6 +145,30 @@ class Expander {
   Expansion out_;
 };
 
+bool is_set(const short* by, std::size_t size) {
+  return size > 0 && by[0] != ICAL_RECURRENCE_ARRAY_MAX;
+}
+
+// Whether libical can iterate `rule` in bounded time. One icalrecur_iterator_next()
+// call scans forward until something matches, unbounded by our iteration cap: a
+// sub-daily rule whose day-level filters never (or rarely) match scans millions of
+// steps (found by ical_fuzz: FREQ=HOURLY;BYMONTH=11;BYDAY=1SU took over 10 s). So we
+// refuse those, and the numeric BYDAY that RFC 5545 3.3.10 allows only with MONTHLY
+// or YEARLY; the caller reports "too many instances".
+bool is_bounded_rule(const icalrecurrencetype& rule) {
+  const bool sub_daily = rule.freq == ICAL_SECONDLY_RECURRENCE || rule.freq == ICAL_MINUTELY_RECURRENCE ||
+                         rule.freq == ICAL_HOURLY_RECURRENCE;
+  const bool day_filters = is_set(rule.by_day, ICAL_BY_DAY_SIZE) || is_set(rule.by_month_day, ICAL_BY_MONTHDAY_SIZE) ||
+                           is_set(rule.by_year_day, ICAL_BY_YEARDAY_SIZE) ||
+                           is_set(rule.by_week_no, ICAL_BY_WEEKNO_SIZE) || is_set(rule.by_month, ICAL_BY_MONTH_SIZE);
+  if (sub_daily && day_filters) return false;
+  if (rule.freq != ICAL_MONTHLY_RECURRENCE && rule.freq != ICAL_YEARLY_RECURRENCE) {
+    for (std::size_t i = 0; i < ICAL_BY_DAY_SIZE && rule.by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; ++i)
+      if (icalrecurrencetype_day_position(rule.by_day[i]) != 0) return false;
+  }
+  return true;
+}
+
 // Starts of the master's instances, keyed by UTC start, up to the range end.
 // `cap`: more starts than this in the range cannot come under max_instances after EXDATEs
 // and overrides, so the expansion stops there.
@@ -155,6 +179,10 @@ bool master_starts(icalcomponent* root, icalcomponent* master, const Shape& shap
        p != nullptr; p = icalcomponent_get_next_property(master, ICAL_RRULE_PROPERTY)) {
     icalrecurrencetype rule = icalproperty_get_rrule(p);
     if (rule.freq == ICAL_NO_RECURRENCE) continue;
+    if (!is_bounded_rule(rule)) {
+      ex.too_many();
+      return false;
+    }
     icaltimetype first = shape.dtstart;
     if (!first.is_date && shape.zone != nullptr) first = icaltime_set_timezone(&first, const_cast<icaltimezone*>(shape.zone));
     icalrecur_iterator* it = icalrecur_iterator_new(rule, first);

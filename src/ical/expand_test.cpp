@@ -65,6 +65,26 @@ TEST(IcalExpand, MillionsOfInstancesAreCappedFast) {
   EXPECT_LT(steady_clock::now() - t0, seconds(5));
 }
 
+// Found by ical_fuzz: one libical iterator step scanned for over 10 s looking for an
+// hour that matches day-level filters. Such rules are refused before libical sees them.
+TEST(IcalExpand, SubDailyRulesWithDayFiltersAreRefusedFast) {
+  for (const char* rrule : {"FREQ=HOURLY;BYMONTH=11;BYDAY=1SU", "FREQ=MINUTELY;BYMONTHDAY=30;BYMONTH=2",
+                            "FREQ=WEEKLY;BYDAY=2MO"}) {
+    Calendar c = parse(calendar(std::string("BEGIN:VEVENT\r\nUID:slow\r\nDTSTAMP:20260101T000000Z\r\n"
+                                            "DTSTART:20260101T090000Z\r\nRRULE:") +
+                                rrule + "\r\nEND:VEVENT\r\n"));
+    auto t0 = steady_clock::now();
+    Expansion e = expand(c, at(2026y / 1 / 1), at(2027y / 1 / 1), {});
+    EXPECT_EQ(e.status, ExpandStatus::kTooMany) << rrule;
+    EXPECT_EQ(overlaps(c, at(2026y / 1 / 1), at(2026y / 2 / 1), {}), Match::kTooMany) << rrule;
+    EXPECT_LT(steady_clock::now() - t0, seconds(1)) << rrule;
+  }
+  // Day-level filters with a daily or coarser frequency still expand.
+  Calendar ok = parse(calendar("BEGIN:VEVENT\r\nUID:ok\r\nDTSTAMP:20260101T000000Z\r\n"
+                               "DTSTART:20260105T090000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=3\r\nEND:VEVENT\r\n"));
+  EXPECT_EQ(expand(ok, at(2026y / 1 / 1), at(2027y / 1 / 1), {}).instances.size(), 3u);
+}
+
 TEST(IcalExpand, AllDayEventWithoutDtendLastsOneDay) {
   Calendar c = parse(calendar("BEGIN:VEVENT\r\nUID:ad\r\nDTSTAMP:20260101T000000Z\r\n"
                               "DTSTART;VALUE=DATE:20260310\r\nRRULE:FREQ=YEARLY\r\n"
