@@ -1,5 +1,8 @@
 #include "store/engine_support.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "base/ascii.hpp"
 
 namespace taube::store {
@@ -32,6 +35,20 @@ bool valid_keywords(const Flags& f) {
       if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return false;
   }
   return true;
+}
+
+std::vector<UidRange> normalize_uids(const UidSet& uids) {
+  std::vector<UidRange> r;
+  for (auto u : uids) r.push_back(UidRange{std::min(u.first, u.last), std::max(u.first, u.last)});
+  std::sort(r.begin(), r.end(), [](auto a, auto b) { return a.first < b.first; });
+  std::vector<UidRange> out;
+  for (auto u : r) {
+    if (!out.empty() && u.first <= out.back().last + std::uint64_t{1})
+      out.back().last = std::max(out.back().last, u.last);
+    else
+      out.push_back(u);
+  }
+  return out;
 }
 
 bool header_matches(std::string_view headers, std::string_view name, std::string_view needle) {

@@ -32,6 +32,9 @@ std::vector<std::string> split_keywords(std::string_view s);
 // grammar; the store only protects its own encoding).
 bool valid_keywords(const Flags& f);
 
+// A UID set as sorted, merged ranges with first <= last (engines turn it into SQL).
+std::vector<UidRange> normalize_uids(const UidSet& uids);
+
 // Unfolds a raw header block and reports whether field `name` has a value
 // containing `needle`, both ASCII case-insensitive (IMAP SEARCH HEADER over stored
 // headers; engines pre-filter in SQL, this decides).

@@ -86,6 +86,5 @@ Op<std::uint64_t> count_blobs(PgConn& c);
 
 // Shared helpers
 UnixTime now();
-std::vector<UidRange> normalize(const UidSet& uids);  // sorted, merged, first <= last
 
 }  // namespace taube::store::postgres::ops

@@ -126,7 +126,7 @@ struct Row {
 asio::awaitable<std::vector<Row>> select_rows(PgConn& c, std::int64_t mailbox, const UidSet& uids,
                                               bool for_update) {
   std::vector<Row> out;
-  for (const auto& range : normalize(uids)) {
+  for (const auto& range : normalize_uids(uids)) {
     Rows r;
     if (for_update) {
       r = co_await c.query("SELECT " TAUBE_RECORD_COLUMNS
@@ -274,20 +274,6 @@ std::string quote_lexeme(std::string_view lexeme) {
 }
 
 }  // namespace
-
-std::vector<UidRange> normalize(const UidSet& uids) {
-  std::vector<UidRange> r;
-  for (auto u : uids) r.push_back(UidRange{std::min(u.first, u.last), std::max(u.first, u.last)});
-  std::sort(r.begin(), r.end(), [](auto a, auto b) { return a.first < b.first; });
-  std::vector<UidRange> out;
-  for (auto u : r) {
-    if (!out.empty() && u.first <= out.back().last + std::uint64_t{1})
-      out.back().last = std::max(out.back().last, u.last);
-    else
-      out.push_back(u);
-  }
-  return out;
-}
 
 Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const Delivery& d,
                                            const PreparedBlob& blob) {
@@ -480,7 +466,7 @@ Op<std::vector<std::pair<Uid, MessageMeta>>> read_meta(PgConn& c, AccountId acco
   if (!co_await mailbox_row(c, account, mailbox))
     co_return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<std::pair<Uid, MessageMeta>> out;
-  for (const auto& range : normalize(uids)) {
+  for (const auto& range : normalize_uids(uids)) {
     auto r = co_await c.query(
         "SELECT m.uid, c.envelope, c.body_structure, c.body, c.subject, c.from_addr, c.to_addr, "
         "c.cc_addr, c.bcc_addr, c.sent_date, c.message_id, c.in_reply_to, c.references_hdr, "

@@ -83,6 +83,5 @@ Result<std::uint64_t> count_blobs(Db& db);
 
 // Shared helpers
 UnixTime now();
-std::vector<UidRange> normalize(const UidSet& uids);  // sorted, merged, first <= last
 
 }  // namespace taube::store::sqlite::ops

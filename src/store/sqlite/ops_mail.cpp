@@ -101,7 +101,7 @@ struct Row {
 
 std::vector<Row> select_rows(Db& db, std::int64_t mailbox, const UidSet& uids) {
   std::vector<Row> out;
-  for (const auto& r : normalize(uids)) {
+  for (const auto& r : normalize_uids(uids)) {
     auto s = db.query(std::string("SELECT ") + std::string(kRecordColumns) +
                           "FROM messages m JOIN contents c ON c.id = m.content_id "
                           "WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid",
@@ -205,22 +205,7 @@ void create_superiors(Db& db, Changes& changes, AccountId account, const std::st
   }
 }
 
-
 }  // namespace
-
-std::vector<UidRange> normalize(const UidSet& uids) {
-  std::vector<UidRange> r;
-  for (auto u : uids) r.push_back(UidRange{std::min(u.first, u.last), std::max(u.first, u.last)});
-  std::sort(r.begin(), r.end(), [](auto a, auto b) { return a.first < b.first; });
-  std::vector<UidRange> out;
-  for (auto u : r) {
-    if (!out.empty() && u.first <= out.back().last + std::uint64_t{1})
-      out.back().last = std::max(out.back().last, u.last);
-    else
-      out.push_back(u);
-  }
-  return out;
-}
 
 Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const Delivery& d,
                                                const PreparedBlob& blob) {
@@ -385,7 +370,7 @@ Result<std::vector<std::pair<Uid, MessageMeta>>> read_meta(Db& db, AccountId acc
                                                            MailboxId mailbox, const UidSet& uids) {
   if (!mailbox_row(db, account, mailbox)) return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<std::pair<Uid, MessageMeta>> out;
-  for (const auto& r : normalize(uids)) {
+  for (const auto& r : normalize_uids(uids)) {
     auto s = db.query(
         "SELECT m.uid, c.envelope, c.body_structure, c.body, c.subject, c.from_addr, c.to_addr, "
         "c.cc_addr, c.bcc_addr, c.sent_date, c.message_id, c.in_reply_to, c.references_hdr, "
