@@ -15,10 +15,11 @@ build_pkgs=(
 # /usr/bin/python3, which the tests use).
 test_pkgs=(
   python3 swaks libnet-ssleay-perl libio-socket-ssl-perl isync python3-dkim postgresql
+  postgresql-15-auto-failover unbound dnsmasq-base python3-dnspython python3-caldav vdirsyncer
 )
 # The peers the benchmarks compare against, measured in the same run.
 bench_pkgs=(
-  postfix dovecot-imapd dovecot-lmtpd
+  postfix dovecot-imapd dovecot-lmtpd radicale
 )
 
 want=("${build_pkgs[@]}")
