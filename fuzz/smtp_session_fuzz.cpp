@@ -236,7 +236,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case Need::kDeliver: {
         const std::vector<store::DeliveryTarget> targets = core.targets();
-        check(!targets.empty(), "a delivery has targets");
+        const std::optional<store::Outbound> outbound = core.outbound();
+        check(!targets.empty() || outbound.has_value(), "a delivery has targets or outbound");
+        check(!outbound || options.mode == Mode::kSubmission, "only submission relays");
         const std::string message = core.take_message();
         check(message.rfind("Return-Path: <", 0) == 0, "trace headers first");
         check(message.size() <= options.limits.max_message_bytes + 4096,

@@ -94,6 +94,42 @@ class Reader {
     return {};
   }
 
+  // A table of string values with free keys (domains): [outbound.routes].
+  Result<void> read_string_map(std::string_view key, std::map<std::string, std::string>& out) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    auto* t = n->as_table();
+    if (!t) return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must be a table");
+    for (auto&& [k, v] : *t) {
+      seen_.insert(std::string(key) + "." + std::string(k.str()));
+      auto s = v.value<std::string>();
+      if (!s) return fail(ErrorCode::kInvalidArgument, where(v, std::string(key) + "." + std::string(k.str())) +
+                                                           " must be a string");
+      out[ascii::lower(k.str())] = *s;
+    }
+    return {};
+  }
+
+  // A list of strings, given as one string or an array of strings.
+  Result<void> read_strings(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* n = get(key);
+    if (!n) return {};
+    out.clear();
+    if (auto s = n->value<std::string>()) {
+      if (!s->empty()) out.push_back(*s);
+      return {};
+    }
+    if (auto* arr = n->as_array()) {
+      for (auto& item : *arr) {
+        auto s2 = item.value<std::string>();
+        if (!s2) return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must list strings");
+        out.push_back(*s2);
+      }
+      return {};
+    }
+    return fail(ErrorCode::kInvalidArgument, where(*n, key) + " must be a string or a list of strings");
+  }
+
   // The first key in the document that no read asked for.
   Result<void> check_unknown() const { return check_table(root_, ""); }
 
@@ -144,11 +180,15 @@ Result<void> read_all(Reader& r, Config& c) {
   TAUBE_TRY(r.read_uint("smtp.max_connections_per_ip", c.smtp.max_connections_per_ip, 1, 1000000));
   TAUBE_TRY(r.read_seconds("smtp.command_timeout_seconds", c.smtp.command_timeout, 1, 3600));
   TAUBE_TRY(r.read_seconds("smtp.data_timeout_seconds", c.smtp.data_timeout, 1, 3600));
+  TAUBE_TRY(r.read_bool("smtp.enforce_sender", c.smtp.enforce_sender));
+  TAUBE_TRY(r.read_uint("smtp.spill_threshold_bytes", c.smtp.spill_threshold_bytes, 4096, 1ull << 34));
   TAUBE_TRY(r.read_uint("imap.max_append_bytes", c.imap.max_append_bytes, 1024, 1ull << 34));
   TAUBE_TRY(r.read_uint("imap.max_command_bytes", c.imap.max_command_bytes, 1024, 1u << 24));
   TAUBE_TRY(r.read_uint("imap.max_connections", c.imap.max_connections, 1, 10000000));
   TAUBE_TRY(r.read_uint("imap.max_connections_per_ip", c.imap.max_connections_per_ip, 1, 10000000));
   TAUBE_TRY(r.read_seconds("imap.idle_timeout_seconds", c.imap.idle_timeout, 60, 86400));
+  TAUBE_TRY(r.read_uint("http.max_body_bytes", c.http.max_body_bytes, 1024, 1ull << 32));
+  TAUBE_TRY(r.read_strings("http.trusted_proxies", c.http.trusted_proxies));
   std::string spool_dir;
   TAUBE_TRY(r.read_string("spool.directory", spool_dir));
   if (!spool_dir.empty()) c.spool.directory = spool_dir;
@@ -158,6 +198,38 @@ Result<void> read_all(Reader& r, Config& c) {
   TAUBE_TRY(r.read_seconds("alert.min_interval_seconds", c.alert.min_interval, 0, 86400));
   if (!c.alert.webhook.empty() && c.alert.webhook.rfind("http://", 0) != 0)
     return fail(ErrorCode::kInvalidArgument, "alert.webhook must start with http://");
+  TAUBE_TRY(r.read_string("dns.resolver", c.dns.resolver));
+  TAUBE_TRY(r.read_seconds("dns.timeout_seconds", c.dns.timeout, 1, 300));
+  TAUBE_TRY(r.read_string("dns.trust_anchor_file", c.dns.trust_anchor_file));
+  TAUBE_TRY(r.read_bool("outbound.enabled", c.outbound.enabled));
+  TAUBE_TRY(r.read_string("outbound.node_id", c.outbound.node_id));
+  TAUBE_TRY(r.read_string_map("outbound.routes", c.outbound.routes));
+  TAUBE_TRY(r.read_string("outbound.smarthost", c.outbound.smarthost));
+  TAUBE_TRY(r.read_string("outbound.tls", c.outbound.tls));
+  TAUBE_TRY(r.read_uint("outbound.max_connections", c.outbound.max_connections, 1, 100000));
+  TAUBE_TRY(r.read_uint("outbound.max_per_domain", c.outbound.max_per_domain, 1, 100000));
+  TAUBE_TRY(r.read_seconds("outbound.retry_initial_seconds", c.outbound.retry_initial, 1, 86400));
+  TAUBE_TRY(r.read_seconds("outbound.retry_max_seconds", c.outbound.retry_max, 1, 7 * 86400));
+  TAUBE_TRY(r.read_seconds("outbound.give_up_after_seconds", c.outbound.give_up_after, 1, 60 * 86400));
+  TAUBE_TRY(r.read_seconds("outbound.delay_notice_after_seconds", c.outbound.delay_notice_after, 1, 60 * 86400));
+  TAUBE_TRY(r.read_seconds("outbound.lease_seconds", c.outbound.lease, 5, 3600));
+  TAUBE_TRY(r.read_seconds("outbound.connect_timeout_seconds", c.outbound.connect_timeout, 1, 600));
+  TAUBE_TRY(r.read_seconds("outbound.idle_connection_seconds", c.outbound.idle_connection, 0, 600));
+  {
+    uint64_t ms = uint64_t(c.outbound.poll_interval.count());
+    TAUBE_TRY(r.read_uint("outbound.poll_interval_ms", ms, 10, 60000));
+    c.outbound.poll_interval = std::chrono::milliseconds(ms);
+  }
+  if (c.outbound.tls != "none" && c.outbound.tls != "opportunistic" && c.outbound.tls != "verify")
+    return fail(ErrorCode::kInvalidArgument, "outbound.tls must be \"none\", \"opportunistic\" or \"verify\"");
+  for (auto& [domain, target] : c.outbound.routes) {
+    auto ep = parse_endpoint(target);
+    if (!ep) return fail(ErrorCode::kInvalidArgument, "outbound.routes.\"" + domain + "\": " + ep.error().detail);
+  }
+  if (!c.outbound.smarthost.empty()) {
+    auto ep = parse_endpoint(c.outbound.smarthost);
+    if (!ep) return fail(ErrorCode::kInvalidArgument, "outbound.smarthost: " + ep.error().detail);
+  }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (auto l : kLevels) level_ok |= (c.log_level == l);

@@ -41,6 +41,10 @@ struct SmtpLimits {
   uint32_t max_connections_per_ip = 50;
   std::chrono::seconds command_timeout{300};  // RFC 5321 4.5.3.2.7
   std::chrono::seconds data_timeout{600};     // RFC 5321 4.5.3.2.6
+  // Submission: MAIL FROM and From: must be the user's own address or an alias of it.
+  bool enforce_sender = true;
+  // Larger messages go to an unlinked file in <data>/tmp while they arrive.
+  uint64_t spill_threshold_bytes = 1ull << 20;
 };
 
 struct ImapLimits {
@@ -49,6 +53,14 @@ struct ImapLimits {
   uint32_t max_connections = 50000;
   uint32_t max_connections_per_ip = 200;
   std::chrono::seconds idle_timeout{1800};  // RFC 9051 5.4: at least 30 minutes
+};
+
+// The HTTP listeners (CalDAV/CardDAV, health, metrics).
+struct HttpConfig {
+  uint64_t max_body_bytes = 10ull << 20;  // larger request bodies get 413
+  // Addresses of TLS-terminating proxies: their plain-HTTP requests may carry Basic
+  // credentials (the proxy did TLS with the client). Empty: none.
+  std::vector<std::string> trusted_proxies;
 };
 
 // Degraded mode (DESIGN.md promise 3): where SMTP/LMTP put accepted mail while the
@@ -65,6 +77,33 @@ struct AlertConfig {
   std::chrono::seconds min_interval{60};  // at most one alert per interval
 };
 
+// [dns]: the resolver for outbound delivery and mail authentication.
+struct DnsConfig {
+  std::string resolver;  // "ip[:port]" to forward to; "" = /etc/resolv.conf
+  std::chrono::seconds timeout{10};  // per lookup
+  std::string trust_anchor_file;     // DNSSEC root key; "" = no validation
+};
+
+// [outbound]: delivery of mail for other domains from the store's queue.
+struct OutboundConfig {
+  bool enabled = true;
+  std::string node_id;  // lease owner name; "" = <hostname>-<pid>
+  // Per destination domain (lower case): "host:port" instead of MX lookup.
+  std::map<std::string, std::string> routes;
+  std::string smarthost;                 // "host:port" for every other domain; "" = MX
+  std::string tls = "opportunistic";     // "none", "opportunistic" or "verify"
+  uint32_t max_connections = 50;         // deliveries in flight, in total
+  uint32_t max_per_domain = 10;          // ... to one destination domain
+  std::chrono::seconds retry_initial{300};      // first retry; doubles each time
+  std::chrono::seconds retry_max{3600};         // ... up to this
+  std::chrono::seconds give_up_after{5 * 86400};  // then bounce (RFC 5321 4.5.4.1)
+  std::chrono::seconds delay_notice_after{4 * 3600};  // delay DSN
+  std::chrono::seconds lease{120};               // renewed while a delivery runs
+  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds idle_connection{10};      // an unused connection is closed after
+  std::chrono::milliseconds poll_interval{1000}; // how often the queue is looked at
+};
+
 struct Config {
   std::filesystem::path data_dir = "var";
   std::string hostname = "localhost";
@@ -75,8 +114,11 @@ struct Config {
   bool allow_plaintext_auth_from_loopback = true;
   SmtpLimits smtp;
   ImapLimits imap;
+  HttpConfig http;
   SpoolConfig spool;
   AlertConfig alert;
+  DnsConfig dns;
+  OutboundConfig outbound;
 
   // Where a relative path in the configuration points: below data_dir.
   std::filesystem::path resolve(const std::filesystem::path& p) const;

@@ -23,6 +23,9 @@ smtp::server::SessionOptions session_options(const config::Config& config, smtp:
   o.command_timeout = config.smtp.command_timeout;
   o.data_timeout = config.smtp.data_timeout;
   o.max_errors = config.smtp.max_errors;
+  o.enforce_sender = config.smtp.enforce_sender;
+  o.spill_threshold = static_cast<std::size_t>(config.smtp.spill_threshold_bytes);
+  o.spill_dir = config.data_dir / "tmp";
   o.allow_plaintext_auth_from_loopback = config.allow_plaintext_auth_from_loopback;
   if (tls) o.tls_context = [tls] { return tls->server(); };
   if (degraded) {

@@ -43,6 +43,9 @@ struct CoreOptions {
   std::uint32_t max_errors = 10;
   // AUTH without TLS is allowed from 127.0.0.0/8 and ::1 when true (local tools).
   bool allow_plaintext_auth_from_loopback = true;
+  // Submission: MAIL FROM and every RFC 5322 From: address must be the account's
+  // own address or an alias that resolves to it (553 5.7.1 / 550 5.7.1).
+  bool enforce_sender = true;
 };
 
 // What the core knows about the connection; updated after STARTTLS.
@@ -70,6 +73,7 @@ enum class Need {
   kInput,             // more client bytes (feed)
   kResolveRecipient,  // lookup_address() -> recipient_resolved()
   kCheckSender,       // lookup_address() may be used by the account -> sender_checked()
+                      // (MAIL FROM, then each From: address of the message)
   kAuthenticate,      // take_credentials() -> authenticated()
   kStartTls,          // write the output, handshake -> tls_started()
   kDeliver,           // take_message(), targets() -> delivered()
@@ -128,6 +132,19 @@ class SessionCore {
   // The message with its trace headers; one target per account.
   std::string take_message() { return std::exchange(tx_.message, std::string()); }
   const std::vector<store::DeliveryTarget>& targets() const { return targets_; }
+  // The recipients in other domains (authenticated submission only) with the RFC
+  // 3461 parameters, for the store's outbound queue in the same transaction as
+  // targets(); nullopt when every recipient is local. REQUIRES: need() == kDeliver.
+  std::optional<store::Outbound> outbound() const;
+  // The message so far (trace headers + content) is produced in memory; the caller
+  // may move it out piecewise while it grows (to a temporary file beyond a memory
+  // threshold): copy buffered_message(), then drop_buffered_message() (the buffer
+  // keeps its capacity: no allocation churn), and put the pieces back in front of
+  // take_message() at delivery. message_serial() changes with every message
+  // started (DATA, first BDAT): pieces of an older serial are stale (RSET, refusal).
+  std::string_view buffered_message() const { return tx_.message; }
+  void drop_buffered_message() { tx_.message.clear(); }
+  std::uint64_t message_serial() const { return message_serial_; }
   void delivered(const Result<std::vector<Result<store::Delivered>>>& results);
   // Recipients accepted by recipient_deferred() in this transaction (not in targets()).
   std::vector<std::string> deferred_addresses() const;
@@ -151,12 +168,15 @@ class SessionCore {
     std::string address;      // as the client wrote it (replies, Received: for)
     wire::RcptParams params;  // RFC 3461 NOTIFY/ORCPT: kept for the outbound queue
     std::vector<store::AccountId> accounts;
+    bool foreign = false;     // another domain: the outbound queue (authenticated only)
   };
   struct Transaction {
     wire::Path sender;
     wire::MailParams params;
     std::vector<Recipient> recipients;
     std::string message;  // trace headers + content as received, bounded by the limit
+    std::string head;     // the first kHeadBytes of the content, for the From: check
+    std::vector<std::string> from_pending;  // From: addresses still to check
     std::optional<wire::BdatReceiver> bdat;
     std::optional<wire::DataReceiver> data;
   };
@@ -211,6 +231,11 @@ class SessionCore {
   void bdat_chunk_done();
   void discard_done();
   std::string trace_headers() const;
+  void append_content(std::string_view chunk);
+  // Submission with enforce_sender: queues the From: checks; false when the
+  // message was refused at once.
+  bool check_header_from();
+  void next_header_from();
   void request_delivery();
 
   CoreOptions options_;
@@ -229,6 +254,8 @@ class SessionCore {
 
   Transaction tx_;
   wire::Command pending_;  // the MAIL/RCPT waiting for its lookup
+  bool checking_header_ = false;  // kCheckSender is for a From: address, not MAIL FROM
+  std::uint64_t message_serial_ = 0;
   std::string lookup_;
   Credentials credentials_;
   Sasl sasl_ = Sasl::kNone;

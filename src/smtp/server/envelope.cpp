@@ -1,7 +1,7 @@
 // MAIL and RCPT (RFC 5321 4.1.1.2-3): the envelope, the size check (RFC 1870), the
 // recipient limit, recipient lookup and the relay rule. No open relay, ever: mail
-// for a domain that is not local is refused unless the client authenticated, and
-// then it is answered 451 until the outbound queue exists (see README.md).
+// for a domain that is not local is refused unless the client authenticated on a
+// submission listener; then it goes to the outbound queue (see README.md).
 #include "smtp/server/core.hpp"
 
 namespace taube::smtp::server {
@@ -45,7 +45,7 @@ void SessionCore::on_mail(const wire::Command& c) {
   // Submission: the envelope sender must be the account's own address, or an alias
   // (not a catch-all) that leads to the account: the caller checks that
   // (kCheckSender). The null sender is allowed (MDNs, vacation replies).
-  if (is_submission() && !c.path.null) {
+  if (is_submission() && options_.enforce_sender && !c.path.null) {
     lookup_ = lower(directory_address(c.path.mailbox));
     if (lookup_ != lower(user_->address)) {
       need_ = Need::kCheckSender;
@@ -57,6 +57,19 @@ void SessionCore::on_mail(const wire::Command& c) {
 
 void SessionCore::sender_checked(bool allowed) {
   need_ = Need::kInput;
+  if (checking_header_) {
+    checking_header_ = false;
+    if (allowed) {
+      next_header_from();
+    } else {
+      event(Event::kInfo, "smtp.header_from_refused",
+            {{"account", user_->address}, {"from", lookup_}});
+      reset_transaction();
+      reply(550, "5.7.1", "From: header address not owned by the authenticated user");
+    }
+    settle();
+    return;
+  }
   if (allowed) {
     accept_mail();
   } else {
@@ -103,10 +116,13 @@ void SessionCore::recipient_resolved(const Result<std::vector<store::AccountId>>
     // kInvalidArgument: valid SMTP, but no address the directory can hold.
     reply(550, "5.1.1", "Mailbox unavailable");
   } else if (accounts.error().code == ErrorCode::kPermissionDenied) {
-    if (user_) {
-      // Authenticated submission to a foreign domain belongs in the outbound
-      // queue, which does not exist yet: a temporary failure, never a false 250.
-      reply(451, "4.3.0", "Outbound delivery not yet available");
+    if (user_ && is_submission()) {
+      // Authenticated submission: mail for another domain goes to the outbound
+      // queue, in the same transaction as the local copies (request_delivery).
+      tx_.recipients.push_back(
+          Recipient{pending_.path.mailbox.address(), pending_.rcpt_params, {}, true});
+      state_ = State::kRcpt;
+      reply(250, "2.1.5", "Recipient OK");
     } else {
       event(Event::kInfo, "smtp.relay_denied", {{"recipient", lookup_}});
       reply(550, "5.7.1", "Relaying denied");
@@ -132,7 +148,7 @@ void SessionCore::recipient_deferred() {
 std::vector<std::string> SessionCore::deferred_addresses() const {
   std::vector<std::string> out;
   for (const Recipient& r : tx_.recipients)
-    if (r.accounts.empty()) out.push_back(r.address);
+    if (r.accounts.empty() && !r.foreign) out.push_back(r.address);
   return out;
 }
 

@@ -6,7 +6,34 @@
 // caller reports the store's durable commit; a failed commit gives 451 4.3.0.
 #include "smtp/server/core.hpp"
 
+#include <algorithm>
+
+#include "mime/address.hpp"
+#include "mime/header.hpp"
+
 namespace taube::smtp::server {
+
+namespace {
+
+// How much of the content is kept aside for the From: check: the header section
+// must end within it, else the message is refused when the check applies.
+constexpr std::size_t kHeadBytes = 256 * 1024;
+
+std::string lower_ascii(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::uint8_t notify_bits(const std::optional<wire::Notify>& n) {
+  if (!n) return 0;
+  if (n->never) return store::kNotifyNever;
+  return static_cast<std::uint8_t>((n->success ? store::kNotifySuccess : 0) |
+                                   (n->failure ? store::kNotifyFailure : 0) |
+                                   (n->delay ? store::kNotifyDelay : 0));
+}
+
+}  // namespace
 
 std::string SessionCore::trace_headers() const {
   TraceInfo info;
@@ -32,8 +59,9 @@ void SessionCore::on_data(const wire::Command&) {
     return;
   }
   reply_raw("354 End data with <CR><LF>.<CR><LF>");
+  ++message_serial_;
   tx_.message = trace_headers();
-  auto sink = [this](std::string_view chunk) { tx_.message.append(chunk); };
+  auto sink = [this](std::string_view chunk) { append_content(chunk); };
   tx_.data.emplace(options_.limits, sink);
   input_ = Input::kData;
 }
@@ -55,7 +83,7 @@ void SessionCore::data_done() {
     return;
   }
   tx_.data.reset();
-  request_delivery();
+  if (check_header_from()) next_header_from();
 }
 
 void SessionCore::on_bdat(const wire::Command& c) {
@@ -72,8 +100,9 @@ void SessionCore::on_bdat(const wire::Command& c) {
     return;
   }
   if (!tx_.bdat) {
+    ++message_serial_;
     tx_.message = trace_headers();
-    auto sink = [this](std::string_view chunk) { tx_.message.append(chunk); };
+    auto sink = [this](std::string_view chunk) { append_content(chunk); };
     tx_.bdat.emplace(options_.limits, sink);
   }
   pending_ = c;
@@ -100,12 +129,102 @@ void SessionCore::bdat_chunk_done() {
     return;
   }
   tx_.bdat.reset();
-  request_delivery();
+  if (check_header_from()) next_header_from();
 }
 
 void SessionCore::discard_done() {
   input_ = Input::kCommand;
   reply(discard_reply_);
+}
+
+void SessionCore::append_content(std::string_view chunk) {
+  if (tx_.head.size() < kHeadBytes)
+    tx_.head.append(chunk.substr(0, std::min(chunk.size(), kHeadBytes - tx_.head.size())));
+  tx_.message.append(chunk);
+}
+
+// RFC 5322 3.6.2: every From: field (a message may carry several, and some
+// clients show the last) and every mailbox in it must belong to the account.
+// A message without From: passes: there is nothing to forge.
+bool SessionCore::check_header_from() {
+  tx_.from_pending.clear();
+  if (!is_submission() || !options_.enforce_sender || !user_) return true;
+  const std::string_view head = tx_.head;
+  mime::Limits limits;
+  limits.max_header_fields = 100000;  // a From: hidden behind many fields is still seen
+  const mime::HeaderBlock block = mime::parse_header(head, 0, head.size(), limits);
+  const bool header_ended = block.end < head.size() ||
+                            (head.size() < kHeadBytes && head.size() == block.end);
+  std::string refusal;
+  if (!header_ended) refusal = "Header section too long to check the From: address";
+  const std::string own = lower_ascii(user_->address);
+  const std::string envelope =
+      tx_.sender.null ? std::string() : lower_ascii(tx_.sender.mailbox.unquoted_local_part() + "@" +
+                                                    tx_.sender.mailbox.domain);
+  for (const mime::HeaderField& field : block.fields) {
+    if (!refusal.empty()) break;
+    if (lower_ascii(std::string(field.name(head))) != "from") continue;
+    const std::vector<mime::Address> list =
+        mime::parse_address_list(mime::unfold(field.raw_value(head)));
+    std::size_t mailboxes = 0;
+    for (const mime::Address& a : list) {
+      if (a.kind != mime::Address::Kind::kMailbox) continue;
+      ++mailboxes;
+      if (!a.mailbox || !a.host) {
+        refusal = "From: header address without a domain";
+        break;
+      }
+      const std::string address = lower_ascii(*a.mailbox + "@" + *a.host);
+      // The account's own address needs no lookup; nor does the MAIL FROM
+      // address, which was checked the same way at MAIL.
+      if (address == own || address == envelope) continue;
+      if (std::find(tx_.from_pending.begin(), tx_.from_pending.end(), address) ==
+          tx_.from_pending.end())
+        tx_.from_pending.push_back(address);
+    }
+    if (refusal.empty() && mailboxes == 0) refusal = "From: header without an address";
+  }
+  if (refusal.empty()) return true;
+  event(Event::kInfo, "smtp.header_from_refused", {{"account", user_->address}, {"reason", refusal}});
+  reset_transaction();
+  reply(550, "5.7.1", refusal);
+  return false;
+}
+
+// One kCheckSender round per From: address not yet known to be the account's;
+// the delivery once all passed.
+void SessionCore::next_header_from() {
+  if (tx_.from_pending.empty()) {
+    request_delivery();
+    return;
+  }
+  lookup_ = std::move(tx_.from_pending.back());
+  tx_.from_pending.pop_back();
+  checking_header_ = true;
+  need_ = Need::kCheckSender;
+}
+
+std::optional<store::Outbound> SessionCore::outbound() const {
+  std::optional<store::Outbound> out;
+  for (const Recipient& r : tx_.recipients) {
+    if (!r.foreign) continue;
+    if (!out) {
+      out.emplace();
+      out->sender = sender_address();
+      if (tx_.params.envid) out->envid = *tx_.params.envid;
+      if (tx_.params.ret)
+        out->ret = *tx_.params.ret == wire::Ret::kFull ? store::DsnRet::kFull : store::DsnRet::kHeaders;
+      if (user_) out->submitted_by = user_->id;
+    }
+    store::OutboundRecipient rcpt;
+    rcpt.address = r.address;
+    // Kept as "addr-type;address", the form of the DSN Original-Recipient field
+    // (RFC 3464 2.3.1).
+    if (r.params.orcpt) rcpt.orcpt = r.params.orcpt->addr_type + ";" + r.params.orcpt->address;
+    rcpt.notify = notify_bits(r.params.notify);
+    out->recipients.push_back(std::move(rcpt));
+  }
+  return out;
 }
 
 void SessionCore::request_delivery() {
@@ -191,7 +310,7 @@ void SessionCore::delivered(const Result<std::vector<Result<store::Delivered>>>&
       else
         reply(451, "4.3.0", who + "Temporary failure, try again later");
     }
-  } else if (stored == 0) {
+  } else if (stored == 0 && !outbound()) {
     reply(451, "4.3.0", "Temporary failure, message not stored; try again later");
   } else {
     reply(250, "2.0.0", "Message accepted for delivery");

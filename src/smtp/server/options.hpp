@@ -6,6 +6,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -19,6 +20,11 @@ struct SessionOptions : CoreOptions {
   // for each piece of DATA/BDAT content (4.5.3.2.6).
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
+  // A message is held in memory up to spill_threshold bytes while it arrives;
+  // beyond that it goes to an unlinked temporary file in spill_dir (SpillFile).
+  // An empty spill_dir keeps every message in memory (unit tests).
+  std::size_t spill_threshold = 1 << 20;
+  std::filesystem::path spill_dir;
   // The current TLS server context for STARTTLS; unset or returning null means
   // STARTTLS is not offered. Called when a session starts and when a handshake
   // starts (so a SIGHUP reload applies to later handshakes).

@@ -4,6 +4,7 @@
 
 #include "delivery/describe.hpp"
 #include "log/log.hpp"
+#include "smtp/server/spill.hpp"
 
 namespace taube::smtp::server {
 
@@ -51,6 +52,9 @@ class Session {
   awaitable<bool> sender_allowed();
   awaitable<void> start_tls();
   awaitable<void> deliver();
+  void spill_message();
+  void drop_stale_spill();
+  Result<std::string> take_message();
   bool may_defer(const Result<std::vector<store::AccountId>>& accounts) const;
   void spool(std::string raw, store::UnixTime internal_date);
   std::string client() const {
@@ -67,6 +71,10 @@ class Session {
   std::string in_;  // received; consumed up to in_pos_
   std::size_t in_pos_ = 0;
   std::string read_buf_;
+  // The message being received, once it outgrew options_.spill_threshold.
+  std::optional<SpillFile> spill_;
+  std::uint64_t spill_serial_ = 0;  // core_.message_serial() it belongs to
+  std::optional<Error> spill_error_;
 };
 
 awaitable<void> Session::run() {
@@ -84,6 +92,7 @@ awaitable<void> Session::run() {
         } else {
           const std::size_t used = core_.feed(pending(), options_.now());
           in_pos_ += used;
+          spill_message();
           if (used == 0 && core_.need() == Need::kInput) {
             log::error("smtp.no_progress", {log::kv("client", client())});  // a bug: never spin
             open = false;
@@ -182,10 +191,75 @@ awaitable<bool> Session::sender_allowed() {
   co_return std::find(targets->begin(), targets->end(), account) != targets->end();
 }
 
+// Moves the message in progress to its spill file once it is over the threshold;
+// feed() consumes at most one read (16 KiB) at a time, so memory stays near the
+// threshold. A spill file of an earlier message (refused, RSET) is dropped.
+void Session::spill_message() {
+  drop_stale_spill();
+  if (options_.spill_dir.empty() || core_.buffered_message().size() <= options_.spill_threshold)
+    return;
+  spill_serial_ = core_.message_serial();
+  if (!spill_ && !spill_error_) {
+    Result<SpillFile> file = SpillFile::create(options_.spill_dir);
+    if (file) {
+      spill_.emplace(std::move(*file));
+    } else {
+      log::error("smtp.spill_failed", {log::kv("reason", file.error().detail)});
+      spill_error_ = file.error();  // the message is lost: 451 at its end
+    }
+  }
+  if (!spill_error_) {
+    if (Result<void> written = spill_->append(core_.buffered_message()); !written) {
+      log::error("smtp.spill_failed", {log::kv("reason", written.error().detail)});
+      spill_error_ = written.error();
+    }
+  }
+  core_.drop_buffered_message();
+}
+
+void Session::drop_stale_spill() {
+  if ((spill_ || spill_error_) && spill_serial_ != core_.message_serial()) {
+    spill_.reset();
+    spill_error_.reset();
+  }
+}
+
+// The whole message for the store, which takes it as one string: read back from
+// the spill file right before deliver() (see README.md "Large messages").
+Result<std::string> Session::take_message() {
+  std::string rest = core_.take_message();
+  drop_stale_spill();
+  if (spill_error_) {
+    Error e = *spill_error_;
+    spill_.reset();
+    spill_error_.reset();
+    return e;
+  }
+  if (!spill_) return rest;
+  Result<std::string> all = spill_->read_all(rest);
+  spill_.reset();
+  return all;
+}
+
 awaitable<void> Session::deliver() {
   store::Delivery job;
-  job.raw = core_.take_message();
+  Result<std::string> raw = take_message();
+  if (!raw) {
+    // A temporary file failed (disk full): nothing was stored, the client retries.
+    const Result<std::vector<Result<store::Delivered>>> failed = raw.error();
+    core_.delivered(failed);
+    co_return;
+  }
+  job.raw = std::move(*raw);
   job.internal_date = std::chrono::floor<std::chrono::seconds>(options_.now());
+  job.outbound = core_.outbound();
+  if (job.outbound && !core_.deferred_addresses().empty()) {
+    // The spool has no place for foreign recipients: a temporary failure.
+    const Result<std::vector<Result<store::Delivered>>> failed =
+        fail(ErrorCode::kUnavailable, "outbound recipients cannot be spooled");
+    core_.delivered(failed);
+    co_return;
+  }
   if (!core_.deferred_addresses().empty()) {
     // Some recipient could not be resolved (store unavailable at RCPT): the whole
     // message waits in the spool; the replayer resolves and delivers it.
@@ -197,16 +271,20 @@ awaitable<void> Session::deliver() {
   const std::size_t bytes = job.raw.size();
   const std::string message_id = job.meta.message_id;
   const std::size_t targets = job.targets.size();
+  const std::size_t outbound = job.outbound ? job.outbound->recipients.size() : 0;
   std::string raw_copy;  // for the spool, should the store be unavailable
-  if (options_.spool_message) raw_copy = job.raw;
+  // (not with outbound recipients: the spool would lose them; 451 instead)
+  const bool may_spool = options_.spool_message && !job.outbound;
+  if (may_spool) raw_copy = job.raw;
   Result<std::vector<Result<store::Delivered>>> results = co_await store_.deliver(std::move(job));
   if (results) {
     const auto stored = std::count_if(results->begin(), results->end(),
                                       [](const Result<store::Delivered>& r) { return bool(r); });
     log::info("smtp.delivered",
               {log::kv("client", client()), log::kv("bytes", bytes), log::kv("targets", targets),
-               log::kv("stored", stored), log::kv("message_id", message_id)});
-  } else if (results.error().code == ErrorCode::kUnavailable && options_.spool_message) {
+               log::kv("stored", stored), log::kv("outbound", outbound),
+               log::kv("message_id", message_id)});
+  } else if (results.error().code == ErrorCode::kUnavailable && may_spool) {
     // The store committed nothing (outer Result failed): spool instead of 451.
     log::warn("smtp.store_unavailable",
               {log::kv("client", client()), log::kv("reason", results.error().detail)});
