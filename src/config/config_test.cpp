@@ -118,7 +118,7 @@ TEST(Config, ExampleFileParsesAndDocumentsEveryKey) {
         "max_message_bytes", "max_recipients", "max_errors", "max_connections", "max_connections_per_ip",
         "command_timeout_seconds", "data_timeout_seconds", "max_append_bytes", "max_command_bytes",
         "idle_timeout_seconds", "directory", "max_bytes", "command", "webhook",
-        "min_interval_seconds"}) {
+        "min_interval_seconds", "max_body_bytes", "trusted_proxies"}) {
     EXPECT_NE(text.find(std::string(key) + " ="), std::string::npos) << key;
   }
   for (std::string_view name : kListenerNames) {

@@ -16,6 +16,14 @@ struct Header {
   std::string value;
 };
 
+// Facts about the connection a request came over, set by the session (not parsed):
+// handlers use them to decide whether Basic credentials may be accepted.
+struct Peer {
+  std::string address;  // remote IP (the PROXY header's source when the listener uses one)
+  bool tls = false;
+  bool loopback = false;
+};
+
 struct Request {
   std::string method;     // as sent, case-sensitive (RFC 9110 9.1)
   std::string target;     // origin-form "/path?query" as sent
@@ -23,6 +31,7 @@ struct Request {
   std::vector<Header> headers;
   std::string body;
   bool keep_alive = true;  // wants_keep_alive(version, headers)
+  Peer peer;
 
   // The first field named `name` (case-insensitive), or nullopt.
   std::optional<std::string_view> header(std::string_view name) const;

@@ -280,7 +280,66 @@ Expansion expand(const Calendar& calendar, Time start, Time end, const Limits& l
 Match overlaps(const Calendar& calendar, Time start, Time end, const Limits& limits) {
   Expansion e = expand(calendar, start, end, limits);
   if (!e.instances.empty()) return Match::kYes;
-  return e.status == ExpandStatus::kOk ? Match::kNo : Match::kTooMany;
+  if (e.status == ExpandStatus::kOk) return Match::kNo;
+  // Too many instances in the whole range (an endless daily rule against a ten-year
+  // range): an overlapping instance, if any, is usually near the start. Windows
+  // partition the range, so an instance overlapping it overlaps one of them.
+  std::chrono::seconds width = std::chrono::hours(1);
+  for (Time from = start; from < end;) {
+    Time to = end - from > width ? from + width : end;
+    Expansion w = expand(calendar, from, to, limits);
+    if (!w.instances.empty()) return Match::kYes;
+    if (w.status != ExpandStatus::kOk) return Match::kTooMany;
+    from = to;
+    width *= 2;
+  }
+  return Match::kNo;
+}
+
+Span span(const Calendar& calendar, const Limits& limits) {
+  icalcomponent* root = calendar.root();
+  Span out;
+  std::optional<std::int64_t> first;
+  bool endless = false;
+  for (icalcomponent* c = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT);
+       c != nullptr; c = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
+    icalcomponent_kind k = icalcomponent_isa(c);
+    if (k != ICAL_VEVENT_COMPONENT && k != ICAL_VTODO_COMPONENT && k != ICAL_VJOURNAL_COMPONENT)
+      continue;
+    std::optional<Shape> shape = shape_of(root, c);
+    if (!shape || shape->unbounded) return out;
+    std::int64_t s = shape->start;
+    if (icalproperty* rp = icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY)) {
+      icaltimetype rid = icalproperty_get_recurrenceid(rp);
+      if (!icaltime_is_null_time(rid)) s = std::min(s, to_utc(rid, zone_of(root, rp, rid)));
+    }
+    for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_RDATE_PROPERTY); p != nullptr;
+         p = icalcomponent_get_next_property(c, ICAL_RDATE_PROPERTY)) {
+      icaldatetimeperiodtype r = icalproperty_get_rdate(p);
+      icaltimetype t = icaltime_is_null_time(r.time) ? r.period.start : r.time;
+      if (!icaltime_is_null_time(t)) s = std::min(s, to_utc(t, zone_of(root, p, t)));
+    }
+    for (icalproperty* p = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY); p != nullptr;
+         p = icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY)) {
+      icalrecurrencetype rule = icalproperty_get_rrule(p);
+      if (rule.freq != ICAL_NO_RECURRENCE && rule.count == 0 && icaltime_is_null_time(rule.until))
+        endless = true;
+    }
+    first = first ? std::min(*first, s) : s;
+  }
+  if (!first) return out;
+  // A day of slack on each side covers DATE values taken as UTC in another zone.
+  out.start = Time(std::chrono::seconds(*first - 86400));
+  if (endless) return out;
+  Time from = *out.start;
+  Time to = Time(std::chrono::seconds(std::int64_t{7258118400}));  // 2200-01-01
+  if (from >= to) return out;
+  Expansion e = expand(calendar, from, to, limits);
+  if (e.status != ExpandStatus::kOk) return out;
+  Time last = *out.start;
+  for (const Instance& i : e.instances) last = std::max(last, i.end);
+  out.end = last + std::chrono::seconds(86400);
+  return out;
 }
 
 }  // namespace taube::ical

@@ -4,6 +4,7 @@
 // max_expand_time. Pure; the caller serialises use of one Calendar.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "ical/calendar.hpp"
@@ -39,9 +40,20 @@ struct Expansion {
 // REQUIRES: start < end.
 Expansion expand(const Calendar& calendar, Time start, Time end, const Limits& limits);
 
+// The UTC span covering every instance (from the earliest start to the latest end), for a
+// store's time-range pre-filter. A superset: nullopt on a side means unbounded or unknown
+// (an RRULE without COUNT or UNTIL, a VTODO without dates, a limit hit).
+struct Span {
+  std::optional<Time> start;
+  std::optional<Time> end;
+};
+Span span(const Calendar& calendar, const Limits& limits);
+
 enum class Match { kNo, kYes, kTooMany };
 // Whether any instance overlaps [start, end) (CALDAV:time-range in a calendar-query).
-// kTooMany when the expansion hit a limit before an overlapping instance was found.
+// kTooMany when the expansion hit a limit before an overlapping instance was found. When
+// the whole range holds too many instances, growing windows from its start are tried, so
+// that an endless frequent rule still matches a wide range.
 Match overlaps(const Calendar& calendar, Time start, Time end, const Limits& limits);
 
 }  // namespace taube::ical

@@ -105,6 +105,7 @@ awaitable<void> run_session(std::unique_ptr<net::Transport> transport,
       break;
     }
     Request request = std::get<Request>(std::move(event));
+    request.peer = Peer{transport->remote_address(), transport->is_tls(), transport->is_loopback()};
     in_request = false;
     ++served;
     Response response = co_await dispatch(*service, request);
