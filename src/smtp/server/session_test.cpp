@@ -12,6 +12,7 @@
 
 #include "admin/admin.hpp"
 #include "smtp/server/session_test_support.hpp"
+#include "store/queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace taube::smtp::server {
@@ -141,6 +142,8 @@ class SessionTest : public ::testing::Test {
         in >> options_.max_errors;
       } else if (key == "max_message_bytes") {
         in >> options_.limits.max_message_bytes;
+      } else if (key == "no-enforce-sender") {
+        options_.enforce_sender = false;
       } else if (key == "fail-sync") {
         fail_sync_ = true;
       } else if (key == "at-piece") {
@@ -149,7 +152,7 @@ class SessionTest : public ::testing::Test {
         std::string action, arg;
         in >> piece >> action >> arg;
         hooks_.push_back({piece, action, arg});
-      } else if (key != "stored" && key != "raw") {
+      } else if (key != "stored" && key != "raw" && key != "queued" && key != "queue-sender") {
         FAIL() << "unknown directive @" << d;
       }
     }
@@ -179,8 +182,59 @@ class SessionTest : public ::testing::Test {
         auto messages = inbox(address);
         ASSERT_FALSE(messages.empty()) << address;
         EXPECT_EQ(test::escape(messages.front()), test::escape(raw));
+      } else if (key == "queued") {
+        // "@queued DOMAIN RCPT notify=N [orcpt=X]": an entry for DOMAIN holds RCPT.
+        std::string rcpt, word;
+        in >> rcpt;
+        std::string notify = "0", orcpt;
+        while (in >> word) {
+          if (word.rfind("notify=", 0) == 0) notify = word.substr(7);
+          if (word.rfind("orcpt=", 0) == 0) orcpt = word.substr(6);
+        }
+        const std::string& domain = address;
+        const store::QueueEntry* entry = find_entry(domain);
+        ASSERT_NE(entry, nullptr) << "no queue entry for " << domain;
+        bool found = false;
+        for (const store::QueueRecipient& r : entry->recipients) {
+          if (r.rcpt.address != rcpt) continue;
+          found = true;
+          EXPECT_EQ(std::to_string(r.rcpt.notify), notify) << rcpt;
+          EXPECT_EQ(r.rcpt.orcpt, orcpt) << rcpt;
+          EXPECT_EQ(r.state, store::RecipientState::kPending);
+        }
+        EXPECT_TRUE(found) << rcpt << " not queued for " << domain;
+      } else if (key == "queue-sender") {
+        // "@queue-sender SENDER envid=X ret=full|hdrs": every entry has these.
+        std::string word, envid, ret;
+        while (in >> word) {
+          if (word.rfind("envid=", 0) == 0) envid = word.substr(6);
+          if (word.rfind("ret=", 0) == 0) ret = word.substr(4);
+        }
+        load_queue();
+        ASSERT_FALSE(queue_.empty());
+        for (const store::QueueEntry& e : queue_) {
+          EXPECT_EQ(e.sender, address);
+          EXPECT_EQ(e.envid, envid);
+          EXPECT_EQ(e.ret, ret == "full"   ? store::DsnRet::kFull
+                           : ret == "hdrs" ? store::DsnRet::kHeaders
+                                           : store::DsnRet::kUnspecified);
+          EXPECT_EQ(e.submitted_by, account("alice@example.org"));
+          EXPECT_FALSE(e.blob_hash.empty());
+        }
       }
     }
+  }
+
+  void load_queue() {
+    Result<std::vector<store::QueueEntry>> entries = run(store_->queue().list());
+    ASSERT_TRUE(entries) << entries.error().detail;
+    queue_ = std::move(*entries);
+  }
+  const store::QueueEntry* find_entry(const std::string& domain) {
+    load_queue();
+    for (const store::QueueEntry& e : queue_)
+      if (e.domain == domain) return &e;
+    return nullptr;
   }
 
   // Runs testdata/<name>.txt and compares the whole rendered conversation.
@@ -209,6 +263,7 @@ class SessionTest : public ::testing::Test {
   std::atomic<bool> fail_sync_{false};
   std::vector<Hook> hooks_;
   SessionOptions options_;
+  std::vector<store::QueueEntry> queue_;
 };
 
 // --- Golden transcripts (testdata/*.txt) -------------------------------------
@@ -236,8 +291,14 @@ TEST_F(SessionTest, SubmissionFromLoopbackMayAuthWithoutTls) {
 TEST_F(SessionTest, SubmissionFromLoopbackStrictNeedsTls) {
   run_transcript("submission_loopback_strict");
 }
-TEST_F(SessionTest, SubmissionForeignRecipientIsTemporarilyRefused) {
+TEST_F(SessionTest, SubmissionForeignRecipientGoesToTheOutboundQueue) {
   run_transcript("submission_foreign");
+}
+TEST_F(SessionTest, SubmissionFromHeaderMustBelongToTheUser) {
+  run_transcript("submission_header_from");
+}
+TEST_F(SessionTest, SubmissionWithoutSenderEnforcement) {
+  run_transcript("submission_no_enforce");
 }
 TEST_F(SessionTest, StarttlsDiscardsInjectedPipelinedCommands) {
   run_transcript("starttls_injection");
@@ -439,6 +500,123 @@ TEST_F(SessionTest, RandomFragmentsNeverBreakTheReplyStream) {
       start = end + 2;
     }
   }
+}
+
+// --- Large messages: the spill file -------------------------------------------
+
+std::size_t files_in(const std::filesystem::path& dir) {
+  std::size_t n = 0;
+  if (std::filesystem::exists(dir))
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+TEST_F(SessionTest, MessagesOverTheMemoryThresholdGoThroughTheSpillFileByteExact) {
+  options_.spill_dir = dir_ / "tmp";
+  options_.spill_threshold = 4096;
+  std::string body = "Subject: big\r\n\r\n";
+  for (int i = 0; body.size() < 300 * 1024; ++i) body += "line " + std::to_string(i) + "\r\n";
+  std::string bdat_body = "Subject: big bdat\r\n\r\n" + body.substr(20) + "bare\nLF kept\r\n";
+  FakeTransport t;
+  t.script.push_back(ehlo_mail_rcpt_data());
+  for (std::size_t at = 0; at < body.size(); at += 10000) t.script.push_back(body.substr(at, 10000));
+  // A refused message (RSET in the middle of BDAT) leaves no trace in the next one.
+  t.script.push_back(".\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<bob@example.org>\r\nBDAT 20000\r\n" +
+                     std::string(20000, 'z') + "RSET\r\n");
+  t.script.push_back("MAIL FROM:<s@example.net>\r\nRCPT TO:<bob@example.org>\r\nBDAT " +
+                     std::to_string(bdat_body.size()) + " LAST\r\n");
+  for (std::size_t at = 0; at < bdat_body.size(); at += 7000)
+    t.script.push_back(bdat_body.substr(at, 7000));
+  t.script.push_back("QUIT\r\n");
+  run_session(t);
+  const std::string out = t.server_output();
+  EXPECT_EQ(out.find("451"), std::string::npos) << out;
+  const auto alice = inbox("alice@example.org");
+  ASSERT_EQ(alice.size(), 1u) << out;
+  ASSERT_GT(alice[0].size(), body.size());
+  EXPECT_EQ(alice[0].substr(alice[0].size() - body.size()), body);
+  EXPECT_EQ(alice[0].find("Return-Path: <s@example.net>\r\nReceived: "), 0u);
+  const auto bob = inbox("bob@example.org");
+  ASSERT_EQ(bob.size(), 1u) << out;
+  EXPECT_EQ(bob[0].substr(bob[0].size() - bdat_body.size()), bdat_body);
+  EXPECT_EQ(bob[0].find('z'), std::string::npos);
+  EXPECT_EQ(files_in(dir_ / "tmp"), 0u) << "spill files are unlinked";
+}
+
+TEST_F(SessionTest, AnUnusableSpillDirectoryIs451NotALostMessage) {
+  options_.spill_dir = "/proc/taube-no-such-dir";
+  options_.spill_threshold = 4096;
+  FakeTransport t;
+  t.script.push_back(ehlo_mail_rcpt_data() + "Subject: x\r\n\r\n" + std::string(50000, 'a') +
+                     "\r\n.\r\nMAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\n"
+                     "DATA\r\nSubject: small\r\n\r\nfits in memory\r\n.\r\nQUIT\r\n");
+  run_session(t);
+  const std::string out = t.server_output();
+  EXPECT_NE(out.find("451 4.3.0 Temporary failure, message not stored"), std::string::npos) << out;
+  const auto alice = inbox("alice@example.org");
+  ASSERT_EQ(alice.size(), 1u) << out;
+  EXPECT_NE(alice[0].find("fits in memory"), std::string::npos);
+}
+
+// --- Outbound -------------------------------------------------------------------
+
+TEST_F(SessionTest, OnlyForeignRecipientsAreQueuedWithoutALocalCopy) {
+  options_.mode = Mode::kSubmission;
+  FakeTransport t;
+  t.tls = true;
+  t.script.push_back(
+      "EHLO c.example\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAGFsaWNlLXNlY3JldA==\r\n"
+      "MAIL FROM:<>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<b@example.net>\r\n"
+      "RCPT TO:<c@[192.0.2.1]>\r\nDATA\r\n");
+  t.script.push_back("From: alice@example.org\r\nSubject: out\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+  run_session(t);
+  const std::string out = t.server_output();
+  EXPECT_NE(out.find("250 2.0.0 Message accepted for delivery"), std::string::npos) << out;
+  load_queue();
+  std::size_t recipients = 0;
+  for (const store::QueueEntry& e : queue_) {
+    EXPECT_EQ(e.sender, "");
+    recipients += e.recipients.size();
+  }
+  EXPECT_EQ(recipients, 3u);
+  ASSERT_NE(find_entry("example.net"), nullptr);
+  EXPECT_EQ(find_entry("example.net")->recipients.size(), 2u);
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+}
+
+TEST_F(SessionTest, AFailedCommitWithOutboundRecipientsIs451AndQueuesNothing) {
+  options_.mode = Mode::kSubmission;
+  fail_sync_ = true;
+  FakeTransport t;
+  t.tls = true;
+  t.script.push_back(
+      "EHLO c.example\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAGFsaWNlLXNlY3JldA==\r\n"
+      "MAIL FROM:<alice@example.org>\r\nRCPT TO:<a@example.net>\r\nRCPT TO:<bob@example.org>\r\n"
+      "DATA\r\n");
+  t.script.push_back("Subject: out\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+  run_session(t);
+  fail_sync_ = false;
+  const std::string out = t.server_output();
+  EXPECT_NE(out.find("451 4.3.0"), std::string::npos) << out;
+  EXPECT_EQ(out.find("250 2.0.0 Message accepted"), std::string::npos) << out;
+  load_queue();
+  EXPECT_TRUE(queue_.empty());
+  EXPECT_TRUE(inbox("bob@example.org").empty());
+}
+
+TEST_F(SessionTest, MxAndLmtpNeverRelayEvenForAKnownSender) {
+  for (Mode mode : {Mode::kSmtp, Mode::kLmtp}) {
+    options_.mode = mode;
+    FakeTransport t;
+    t.script.push_back(std::string(mode == Mode::kLmtp ? "LHLO" : "EHLO") +
+                       " c.example\r\nMAIL FROM:<alice@example.org>\r\n"
+                       "RCPT TO:<victim@example.net>\r\nQUIT\r\n");
+    run_session(t);
+    EXPECT_NE(t.server_output().find("550 5.7.1 Relaying denied"), std::string::npos)
+        << t.server_output();
+  }
+  load_queue();
+  EXPECT_TRUE(queue_.empty());
 }
 
 }  // namespace
