@@ -29,6 +29,8 @@ namespace taube::store {
 template <class T>
 using Async = boost::asio::awaitable<Result<T>>;
 
+class QueueStore;  // store/queue.hpp
+
 // Operations of one account, as needed by IMAP and POP3. Obtained after login
 // from Store::account(); every call is confined to that account (a MailboxId of
 // another account is kNotFound). Thread-safe; cheap to create.
@@ -170,6 +172,8 @@ class Store {
       AccountId account, std::function<void(const MailboxChange&)> on_change) = 0;
 
   virtual BlobStore& blobs() = 0;
+  // The outbound queue (store/queue.hpp); same lifetime as the Store.
+  virtual QueueStore& queue() = 0;
 
   // Blocks until every operation started before the call has completed and handed
   // its result to the caller's executor; the store stays usable. For an orderly

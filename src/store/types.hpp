@@ -147,12 +147,43 @@ struct DeliveryTarget {
   Flags flags;
 };
 
+// RFC 3461 DSN parameters (outbound mail; the queue itself is store/queue.hpp).
+enum NotifyFlag : std::uint8_t {
+  kNotifyNever = 1,
+  kNotifySuccess = 2,
+  kNotifyFailure = 4,
+  kNotifyDelay = 8,
+};
+enum class DsnRet : std::uint8_t { kUnspecified, kFull, kHeaders };
+
+struct OutboundRecipient {
+  std::string address;     // forward-path, as given in RCPT TO
+  std::string orcpt;       // ORCPT=, xtext-decoded ("" if none)
+  std::uint8_t notify = 0;  // NotifyFlag bits; 0 = not given (default: failure+delay)
+};
+
+// Mail for other domains: one message, grouped by the store into one queue entry
+// per destination domain (lower case), each with per-recipient status.
+struct Outbound {
+  std::string sender;  // reverse-path; "" is the null sender (a bounce: never bounced)
+  std::string envid;   // ENVID=
+  DsnRet ret = DsnRet::kUnspecified;
+  AccountId submitted_by{};  // 0 for internally generated mail (bounces, iMIP)
+  std::vector<OutboundRecipient> recipients;
+};
+
 // One raw message to N targets; the blob is stored once.
 struct Delivery {
   std::string raw;  // the message bytes as received (CRLF)
   MessageMeta meta;
   UnixTime internal_date{};
   std::vector<DeliveryTarget> targets;
+  // Recipients in other domains, queued in the same transaction (targets may
+  // then be empty).
+  std::optional<Outbound> outbound;
+  // Non-empty: a delivery committed before with this key is not repeated; the
+  // earlier per-target results are returned instead (kept ~7 days).
+  std::string idempotency_key;
 };
 
 struct Delivered {

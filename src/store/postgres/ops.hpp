@@ -7,12 +7,14 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "store/postgres/pg_conn.hpp"
+#include "store/queue.hpp"
 #include "store/store.hpp"
 
 namespace taube::store::postgres::ops {
@@ -83,6 +85,31 @@ Op<std::string> put_blob(PgConn& c, const PreparedBlob& blob);
 Op<std::string> get_blob_frame(PgConn& c, const std::string& hash);
 Op<void> erase_blob(PgConn& c, const std::string& hash);
 Op<std::uint64_t> count_blobs(PgConn& c);
+
+// Outbound queue and idempotency keys (ops_queue.cpp)
+// Queues `outbound` for the blob `hash` (already stored), one entry per domain.
+Op<std::vector<QueueEntryId>> queue_outbound(PgConn& c, const Outbound& outbound,
+                                             const std::string& hash, std::uint64_t size);
+Op<std::vector<QueueEntryId>> enqueue(PgConn& c, const Outbound& outbound,
+                                      const PreparedBlob& blob);
+Op<std::vector<QueueEntry>> claim(PgConn& c, const std::string& node, std::size_t max,
+                                  std::chrono::seconds lease);
+Op<void> renew(PgConn& c, QueueEntryId id, const std::string& node, std::chrono::seconds lease);
+Op<std::string> read_queue_frame(PgConn& c, QueueEntryId id);
+Op<void> record_attempt(PgConn& c, QueueEntryId id, const std::string& node,
+                        const AttemptResult& r);
+Op<std::vector<QueueEntry>> list_queue(PgConn& c);
+Op<QueueEntry> get_queue_entry(PgConn& c, QueueEntryId id);
+Op<void> hold_queue_entry(PgConn& c, QueueEntryId id, bool held);
+Op<void> retry_queue_entry(PgConn& c, QueueEntryId id);
+Op<void> remove_queue_entry(PgConn& c, QueueEntryId id);
+Op<std::uint64_t> queue_depth(PgConn& c);
+// Claims `key` for this transaction; when a transaction committed it before
+// (waiting for one in flight), returns its results instead. Prunes old keys.
+boost::asio::awaitable<std::optional<std::vector<Result<Delivered>>>> claim_delivery_key(
+    PgConn& c, const std::string& key);
+boost::asio::awaitable<void> remember_delivery_key(PgConn& c, const std::string& key,
+                                                   const std::vector<Result<Delivered>>& results);
 
 // Shared helpers
 UnixTime now();

@@ -520,6 +520,63 @@ class PostgresBlobStore final : public BlobStore {
   Engine& engine_;
 };
 
+class PostgresQueueStore final : public QueueStore {
+ public:
+  explicit PostgresQueueStore(Engine& engine) : e_(engine) {}
+
+  Async<std::vector<QueueEntryId>> enqueue(std::string raw, Outbound outbound) override {
+    auto blob = prepare_blob(raw, e_.options().max_message_bytes);
+    if (!blob) co_return blob.error();
+    auto op = e_.write([o = std::move(outbound), b = std::move(*blob)](PgConn& c, Changes&) {
+      return ops::enqueue(c, o, b);
+    });
+    co_return co_await std::move(op);
+  }
+  Async<std::vector<QueueEntry>> claim(std::string node, std::size_t max,
+                                       std::chrono::seconds lease) override {
+    return e_.write(
+        [node, max, lease](PgConn& c, Changes&) { return ops::claim(c, node, max, lease); });
+  }
+  Async<void> renew(QueueEntryId id, std::string node, std::chrono::seconds lease) override {
+    return e_.write(
+        [id, node, lease](PgConn& c, Changes&) { return ops::renew(c, id, node, lease); });
+  }
+  Async<std::string> read_message(QueueEntryId id) override {
+    auto max = e_.options().max_message_bytes;
+    auto op = e_.read([id](PgConn& c, Changes&) { return ops::read_queue_frame(c, id); });
+    auto frame = co_await std::move(op);
+    if (!frame) co_return frame.error();
+    co_return decompress(*frame, max);
+  }
+  Async<void> record_attempt(QueueEntryId id, std::string node, AttemptResult r) override {
+    return e_.write([id, node, r = std::move(r)](PgConn& c, Changes&) {
+      return ops::record_attempt(c, id, node, r);
+    });
+  }
+  Async<std::vector<QueueEntry>> list() override {
+    return e_.read([](PgConn& c, Changes&) { return ops::list_queue(c); });
+  }
+  Async<QueueEntry> get(QueueEntryId id) override {
+    return e_.read([id](PgConn& c, Changes&) { return ops::get_queue_entry(c, id); });
+  }
+  Async<void> hold(QueueEntryId id, bool held) override {
+    return e_.write(
+        [id, held](PgConn& c, Changes&) { return ops::hold_queue_entry(c, id, held); });
+  }
+  Async<void> retry_now(QueueEntryId id) override {
+    return e_.write([id](PgConn& c, Changes&) { return ops::retry_queue_entry(c, id); });
+  }
+  Async<void> remove(QueueEntryId id) override {
+    return e_.write([id](PgConn& c, Changes&) { return ops::remove_queue_entry(c, id); });
+  }
+  Async<std::uint64_t> depth() override {
+    return e_.read([](PgConn& c, Changes&) { return ops::queue_depth(c); });
+  }
+
+ private:
+  Engine& e_;
+};
+
 class PostgresAccountStore final : public AccountStore {
  public:
   PostgresAccountStore(Engine& engine, AccountId account) : e_(engine), a_(account) {}
@@ -632,7 +689,8 @@ class PostgresAccountStore final : public AccountStore {
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(PostgresOptions options) : e_(std::move(options)), blobs_(e_) {}
+  explicit PostgresStore(PostgresOptions options)
+      : e_(std::move(options)), blobs_(e_), queue_(e_) {}
 
   Async<Domain> add_domain(std::string name) override {
     return e_.write([name](PgConn& c, Changes&) { return ops::add_domain(c, name); });
@@ -691,11 +749,13 @@ class PostgresStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  QueueStore& queue() override { return queue_; }
   void drain() override { e_.drain(); }
 
  private:
   Engine e_;
   PostgresBlobStore blobs_;
+  PostgresQueueStore queue_;
 };
 
 }  // namespace

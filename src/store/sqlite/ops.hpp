@@ -5,12 +5,14 @@
 // and let DbError propagate to the job runner. No Asio here (cheap to compile).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "store/sqlite/db.hpp"
+#include "store/queue.hpp"
 #include "store/store.hpp"
 
 namespace taube::store::sqlite::ops {
@@ -80,6 +82,29 @@ Result<std::string> put_blob(Db& db, const PreparedBlob& blob);
 Result<std::string> get_blob_frame(Db& db, const std::string& hash);
 Result<void> erase_blob(Db& db, const std::string& hash);
 Result<std::uint64_t> count_blobs(Db& db);
+
+// Outbound queue and idempotency keys (ops_queue.cpp)
+// Queues `outbound` for the blob `hash` (already stored), one entry per domain.
+Result<std::vector<QueueEntryId>> queue_outbound(Db& db, const Outbound& outbound,
+                                                 const std::string& hash, std::uint64_t size);
+Result<std::vector<QueueEntryId>> enqueue(Db& db, const Outbound& outbound,
+                                          const PreparedBlob& blob);
+Result<std::vector<QueueEntry>> claim(Db& db, const std::string& node, std::size_t max,
+                                      std::chrono::seconds lease);
+Result<void> renew(Db& db, QueueEntryId id, const std::string& node, std::chrono::seconds lease);
+Result<std::string> read_queue_frame(Db& db, QueueEntryId id);
+Result<void> record_attempt(Db& db, QueueEntryId id, const std::string& node,
+                            const AttemptResult& r);
+Result<std::vector<QueueEntry>> list_queue(Db& db);
+Result<QueueEntry> get_queue_entry(Db& db, QueueEntryId id);
+Result<void> hold_queue_entry(Db& db, QueueEntryId id, bool held);
+Result<void> retry_queue_entry(Db& db, QueueEntryId id);
+Result<void> remove_queue_entry(Db& db, QueueEntryId id);
+Result<std::uint64_t> queue_depth(Db& db);
+// The results committed earlier under `key`, if any (and prunes old keys).
+std::optional<std::vector<Result<Delivered>>> find_delivery_key(Db& db, const std::string& key);
+void remember_delivery_key(Db& db, const std::string& key,
+                           const std::vector<Result<Delivered>>& results);
 
 // Shared helpers
 UnixTime now();

@@ -4,6 +4,7 @@
 
 #include "base/ascii.hpp"
 #include "store/engine_support.hpp"
+#include "store/queue_support.hpp"
 #include "store/sqlite/ops.hpp"
 
 namespace taube::store::sqlite::ops {
@@ -211,6 +212,10 @@ Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const D
                                                const PreparedBlob& blob) {
   for (const auto& t : d.targets)
     if (!valid_keywords(t.flags)) return fail(ErrorCode::kInvalidArgument, "bad keyword");
+  if (!d.idempotency_key.empty())
+    if (auto earlier = find_delivery_key(db, d.idempotency_key)) return std::move(*earlier);
+  if (d.outbound)
+    if (auto g = group_by_domain(*d.outbound); !g) return g.error();
   auto content = ensure_content(db, blob, d.meta);
   std::vector<Result<Delivered>> out;
   out.reserve(d.targets.size());
@@ -231,7 +236,13 @@ Result<std::vector<Result<Delivered>>> deliver(Db& db, Changes& changes, const D
                                  std::nullopt));
     note_change(db, changes, t.account, *mailbox);
   }
+  // Queued before the unused contents row goes, so that the blob stays.
+  if (d.outbound) {
+    auto queued = queue_outbound(db, *d.outbound, blob.hash, blob.size);
+    if (!queued) return queued.error();
+  }
   db.run("DELETE FROM contents WHERE id = ? AND refs <= 0", content);
+  if (!d.idempotency_key.empty()) remember_delivery_key(db, d.idempotency_key, out);
   return out;
 }
 
@@ -556,6 +567,10 @@ Result<void> erase_blob(Db& db, const std::string& hash) {
   {
     auto s = db.query("SELECT refs FROM contents WHERE hash = ?", hash);
     if (s.step() && s.i64(0) > 0) return fail(ErrorCode::kConflict, "blob is referenced");
+  }
+  {
+    auto s = db.query("SELECT 1 FROM queue WHERE blob_hash = ? LIMIT 1", hash);
+    if (s.step()) return fail(ErrorCode::kConflict, "blob is queued");
   }
   if (db.run("DELETE FROM blobs WHERE hash = ?", hash) == 0)
     return fail(ErrorCode::kNotFound, "no such blob");

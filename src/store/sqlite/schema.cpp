@@ -109,7 +109,56 @@ CREATE TRIGGER contents_fts_drop AFTER DELETE ON contents BEGIN
 END;
 )sql";
 
-constexpr std::array kSteps{kV1, kV2};
+// The outbound queue (store/queue.hpp) and the idempotency keys of deliveries.
+// A queued message's blob stays while a queue row names it: the blob is
+// dropped by whichever of contents and queue lets go of it last.
+constexpr const char* kQueue = R"sql(
+CREATE TABLE queue(
+  id INTEGER PRIMARY KEY,
+  domain TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  envid TEXT NOT NULL,
+  ret INTEGER NOT NULL,
+  submitted_by INTEGER NOT NULL,
+  blob_hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  held INTEGER NOT NULL DEFAULT 0,
+  delay_notified INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX queue_due ON queue(next_attempt) WHERE held = 0;
+CREATE INDEX queue_blob ON queue(blob_hash);
+CREATE TABLE queue_recipients(
+  entry_id INTEGER NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  orcpt TEXT NOT NULL,
+  notify INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  last_reply TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(entry_id, position)) WITHOUT ROWID;
+DROP TRIGGER contents_drop_blob;
+CREATE TRIGGER contents_drop_blob AFTER DELETE ON contents BEGIN
+  DELETE FROM blobs WHERE hash = OLD.hash
+    AND NOT EXISTS(SELECT 1 FROM queue WHERE blob_hash = OLD.hash);
+END;
+CREATE TRIGGER queue_drop_blob AFTER DELETE ON queue BEGIN
+  DELETE FROM blobs WHERE hash = OLD.blob_hash
+    AND NOT EXISTS(SELECT 1 FROM queue WHERE blob_hash = OLD.blob_hash)
+    AND NOT EXISTS(SELECT 1 FROM contents WHERE hash = OLD.blob_hash);
+END;
+CREATE TABLE delivery_keys(
+  key TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  results TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX delivery_keys_age ON delivery_keys(created_at);
+)sql";
+
+constexpr std::array kSteps{kV1, kV2, kQueue};
 
 }  // namespace
 

@@ -363,6 +363,63 @@ class SqliteBlobStore final : public BlobStore {
   Engine& engine_;
 };
 
+class SqliteQueueStore final : public QueueStore {
+ public:
+  explicit SqliteQueueStore(Engine& engine) : e_(engine) {}
+
+  Async<std::vector<QueueEntryId>> enqueue(std::string raw, Outbound outbound) override {
+    auto blob = prepare_blob(raw, e_.options().max_message_bytes);
+    if (!blob) co_return blob.error();
+    auto op = e_.write([o = std::move(outbound), b = std::move(*blob)](Db& db, Changes&) {
+      return ops::enqueue(db, o, b);
+    });
+    co_return co_await std::move(op);
+  }
+  Async<std::vector<QueueEntry>> claim(std::string node, std::size_t max,
+                                       std::chrono::seconds lease) override {
+    return e_.write(
+        [node, max, lease](Db& db, Changes&) { return ops::claim(db, node, max, lease); });
+  }
+  Async<void> renew(QueueEntryId id, std::string node, std::chrono::seconds lease) override {
+    return e_.write(
+        [id, node, lease](Db& db, Changes&) { return ops::renew(db, id, node, lease); });
+  }
+  Async<std::string> read_message(QueueEntryId id) override {
+    auto max = e_.options().max_message_bytes;
+    return e_.read([id, max](Db& db, Changes&) -> Result<std::string> {
+      auto frame = ops::read_queue_frame(db, id);
+      if (!frame) return frame.error();
+      return decompress(*frame, max);
+    });
+  }
+  Async<void> record_attempt(QueueEntryId id, std::string node, AttemptResult r) override {
+    return e_.write([id, node, r = std::move(r)](Db& db, Changes&) {
+      return ops::record_attempt(db, id, node, r);
+    });
+  }
+  Async<std::vector<QueueEntry>> list() override {
+    return e_.read([](Db& db, Changes&) { return ops::list_queue(db); });
+  }
+  Async<QueueEntry> get(QueueEntryId id) override {
+    return e_.read([id](Db& db, Changes&) { return ops::get_queue_entry(db, id); });
+  }
+  Async<void> hold(QueueEntryId id, bool held) override {
+    return e_.write([id, held](Db& db, Changes&) { return ops::hold_queue_entry(db, id, held); });
+  }
+  Async<void> retry_now(QueueEntryId id) override {
+    return e_.write([id](Db& db, Changes&) { return ops::retry_queue_entry(db, id); });
+  }
+  Async<void> remove(QueueEntryId id) override {
+    return e_.write([id](Db& db, Changes&) { return ops::remove_queue_entry(db, id); });
+  }
+  Async<std::uint64_t> depth() override {
+    return e_.read([](Db& db, Changes&) { return ops::queue_depth(db); });
+  }
+
+ private:
+  Engine& e_;
+};
+
 class SqliteAccountStore final : public AccountStore {
  public:
   SqliteAccountStore(Engine& engine, AccountId account) : e_(engine), a_(account) {}
@@ -474,7 +531,7 @@ class SqliteAccountStore final : public AccountStore {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(SqliteOptions options) : e_(std::move(options)), blobs_(e_) {}
+  explicit SqliteStore(SqliteOptions options) : e_(std::move(options)), blobs_(e_), queue_(e_) {}
 
   Async<Domain> add_domain(std::string name) override {
     return e_.write([name](Db& db, Changes&) { return ops::add_domain(db, name); });
@@ -533,11 +590,13 @@ class SqliteStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  QueueStore& queue() override { return queue_; }
   void drain() override { e_.drain(); }
 
  private:
   Engine e_;
   SqliteBlobStore blobs_;
+  SqliteQueueStore queue_;
 };
 
 }  // namespace
