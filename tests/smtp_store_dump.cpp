@@ -6,12 +6,17 @@
 //                                         then exactly SIZE raw bytes, then "\n"
 //   smtp_store_dump DB message-ids        "ADDRESS<TAB>MAILBOX<TAB>MESSAGE-ID\n" for
 //                                         every message of every account
+//   smtp_store_dump DB queue              the outbound queue, one line per recipient:
+//                                         "ID DOMAIN SENDER ENVID RET SUBMITTED_BY
+//                                         RCPT NOTIFY ORCPT STATE" (TAB-separated)
+//   smtp_store_dump DB queue-message ID   "message ID SIZE\n", SIZE raw bytes, "\n"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
 
+#include "store/queue.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -74,6 +79,24 @@ int main(int argc, char** argv) {
                       meta.message_id.c_str());
       }
     }
+    return 0;
+  }
+  if (command == "queue") {
+    for (const auto& e : must(s.queue().list(), "queue list"))
+      for (const auto& r : e.recipients)
+        std::printf("%lld\t%s\t%s\t%s\t%d\t%lld\t%s\t%d\t%s\t%d\n",
+                    static_cast<long long>(e.id.value), e.domain.c_str(), e.sender.c_str(),
+                    e.envid.c_str(), static_cast<int>(e.ret),
+                    static_cast<long long>(e.submitted_by.value), r.rcpt.address.c_str(),
+                    static_cast<int>(r.rcpt.notify), r.rcpt.orcpt.c_str(), static_cast<int>(r.state));
+    return 0;
+  }
+  if (command == "queue-message" && argc == 4) {
+    const store::QueueEntryId id{std::stoll(argv[3])};
+    std::string raw = must(s.queue().read_message(id), "read_message");
+    std::printf("message %s %zu\n", argv[3], raw.size());
+    std::fwrite(raw.data(), 1, raw.size(), stdout);
+    std::printf("\n");
     return 0;
   }
   std::fprintf(stderr, "smtp_store_dump: unknown command %s\n", command.c_str());

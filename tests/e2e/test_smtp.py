@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import ssl
 import subprocess
+import threading
 import time
 import unittest
 
@@ -91,6 +92,7 @@ def split_trace(raw):
 
 class SmtpCase(TaubeCase):
     EXTRA_CONFIG = ""
+    MAX_MESSAGE_BYTES = MAX_BYTES
 
     def setUp(self):
         super().setUp()
@@ -103,7 +105,7 @@ class SmtpCase(TaubeCase):
         config = self.isolated_config()
         with open(config, "a") as f:
             f.write(f'\n[server]\nhostname = "{HOST}"\n'
-                    f"[smtp]\nmax_message_bytes = {MAX_BYTES}\nmax_recipients = {MAX_RCPT}\n"
+                    f"[smtp]\nmax_message_bytes = {self.MAX_MESSAGE_BYTES}\nmax_recipients = {MAX_RCPT}\n"
                     + self.EXTRA_CONFIG)
         self.server = self.start_server(config=config)
 
@@ -143,11 +145,44 @@ class SmtpCase(TaubeCase):
         return trace
 
     def vm_hwm_kib(self):
+        return self.vm_kib("VmHWM")
+
+    def vm_kib(self, field):
         with open(f"/proc/{self.server.pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
-        self.fail("no VmHWM")
+        self.fail("no " + field)
+
+    def dump(self, *args):
+        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), *args],
+                             capture_output=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
+    def queue(self):
+        """The outbound queue, one dict per recipient (tests/smtp_store_dump.cpp)."""
+        rows = []
+        for line in self.dump("queue").decode().splitlines():
+            f = line.split("\t")
+            rows.append(dict(id=int(f[0]), domain=f[1], sender=f[2], envid=f[3], ret=int(f[4]),
+                             submitted_by=int(f[5]), rcpt=f[6], notify=int(f[7]), orcpt=f[8],
+                             state=int(f[9])))
+        return rows
+
+    def queued_message(self, entry_id):
+        data = self.dump("queue-message", str(entry_id))
+        header, data = data.split(b"\n", 1)
+        size = int(header.split(b" ")[2])
+        self.assertEqual(data[size:], b"\n")
+        return data[:size]
+
+    def submission(self, user):
+        s = smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60)
+        s.starttls(context=tls_client_context())
+        s.ehlo("laptop.example.org")
+        s.login(f"{user}@example.org", f"{user}-pw")
+        return s
 
 
 MESSAGE = (b"From: Sender <sender@example.net>\r\n"
@@ -226,8 +261,9 @@ class SmtpClientsTest(SmtpCase):
             code, text = s.mail("bob@example.org")
             self.assertEqual((code, text[:5]), (553, b"5.7.1"))
             self.assertEqual(s.mail("alice@example.org")[0], 250)
-            code, text = s.rcpt("friend@example.net")
-            self.assertEqual((code, text[:5]), (451, b"4.3.0"), "no queue yet: never a false 250")
+            self.assertEqual(s.rcpt("friend@example.net")[0], 250, "authenticated: may relay")
+            s.rset()
+        self.assertEqual(self.queue(), [], "nothing queued without DATA")
 
     def test_submissions_implicit_tls(self):
         with smtplib.SMTP_SSL("127.0.0.1", self.ports["submissions"], timeout=60,
@@ -484,6 +520,240 @@ class SmtpHostileTest(SmtpCase):
         self.assertEqual(codes, [500] * 10 + [421])
         self.assertTrue(raw.closed_by_server())
         raw.close()
+
+
+OUTGOING = (b"From: Alice <alice@example.org>\r\n"
+            b"To: friend@example.net, bob@example.org\r\n"
+            b"Subject: mixed recipients\r\n"
+            b"Message-ID: <out-1@example.org>\r\n"
+            b"\r\n"
+            b"one message, local and foreign recipients\r\n")
+
+
+class SmtpSubmissionTest(SmtpCase):
+    """Issue 3: authenticated submission relays to other domains through the outbound
+    queue (one commit with the local copies) and may only use the user's addresses."""
+
+    def test_foreign_recipients_are_queued_with_their_dsn_parameters_in_one_commit(self):
+        with self.submission("alice") as s:
+            self.assertTrue(s.has_extn("dsn"))
+            s.mail("alice@example.org", ["RET=HDRS", "ENVID=out+2B1"])
+            self.assertEqual(s.rcpt("friend@example.net", ["NOTIFY=SUCCESS,FAILURE",
+                                                           "ORCPT=rfc822;friend@example.net"])[0], 250)
+            self.assertEqual(s.rcpt("bob@example.org")[0], 250)
+            self.assertEqual(s.rcpt("Other@Example.COM", ["NOTIFY=NEVER"])[0], 250)
+            self.assertEqual(s.rcpt("carol@example.net")[0], 250)
+            self.assertEqual(s.data(OUTGOING), (250, b"2.0.0 Message accepted for delivery"))
+        stored = self.assert_delivered("bob@example.org", OUTGOING, "alice@example.org", "ESMTPSA")
+        queue = self.queue()
+        by_rcpt = {r["rcpt"]: r for r in queue}
+        self.assertEqual(sorted(by_rcpt), ["Other@Example.COM", "carol@example.net", "friend@example.net"])
+        self.assertEqual({r["domain"] for r in queue}, {"example.net", "example.com"})
+        for r in queue:
+            self.assertEqual((r["sender"], r["envid"], r["ret"], r["state"]), ("alice@example.org", "out+1", 2, 0))
+            self.assertGreater(r["submitted_by"], 0)
+        self.assertEqual(by_rcpt["friend@example.net"]["notify"], 2 | 4)  # SUCCESS, FAILURE
+        self.assertEqual(by_rcpt["friend@example.net"]["orcpt"], "rfc822;friend@example.net")
+        self.assertEqual(by_rcpt["Other@Example.COM"]["notify"], 1)  # NEVER
+        self.assertEqual(by_rcpt["carol@example.net"]["notify"], 0)  # not given
+        self.assertEqual(by_rcpt["carol@example.net"]["orcpt"], "")
+        # One message: the queued copy is the stored one, trace headers included.
+        for entry in {r["id"] for r in queue}:
+            self.assertEqual(self.queued_message(entry), self.messages("bob@example.org")[-1])
+        self.assertIn(b"with ESMTPSA", stored)
+        db = sqlite3.connect(os.path.join(self.data, "taube.db"))
+        self.assertEqual(db.execute("select count(*) from blobs").fetchone()[0], 1, "one blob")
+        db.close()
+        # The CLI of the outbound helper, once it exists, shows the same queue.
+        cli = self.taube("queue", "list", check=False)
+        if cli.returncode == 0:
+            self.assertIn("friend@example.net", cli.stdout)
+
+    def test_only_foreign_recipients_and_bdat(self):
+        body = b"From: bob@example.org\r\nSubject: chunked out\r\n\r\nhello\r\n"
+        raw = Raw(self.ports["submission"])
+        raw.reply()
+        raw.cmd(b"EHLO laptop.example.org")
+        # Plain AUTH from loopback is allowed by default.
+        self.assertEqual(raw.cmd(b"AUTH PLAIN AGJvYkBleGFtcGxlLm9yZwBib2ItcHc=")[0], 235)
+        raw.send(b"MAIL FROM:<bob@example.org>\r\nRCPT TO:<someone@example.net>\r\n"
+                 b"BDAT %d LAST\r\n" % len(body) + body)
+        self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 250])
+        raw.cmd(b"QUIT")
+        raw.close()
+        queue = self.queue()
+        self.assertEqual([(r["domain"], r["rcpt"], r["sender"]) for r in queue],
+                         [("example.net", "someone@example.net", "bob@example.org")])
+        _, rest = split_trace(self.queued_message(queue[0]["id"]))
+        self.assertEqual(rest, body)
+        self.assertEqual(self.messages("bob@example.org"), [], "no local copy")
+
+    def test_mx_and_lmtp_never_relay_and_unauthenticated_submission_cannot(self):
+        for port in ("smtp", "lmtp"):
+            cls = smtplib.LMTP if port == "lmtp" else smtplib.SMTP
+            with cls("127.0.0.1", self.ports[port], timeout=60) as s:
+                s.ehlo()
+                s.mail("alice@example.org")
+                self.assertEqual(s.rcpt("victim@example.com"), (550, b"5.7.1 Relaying denied"), port)
+        with smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60) as s:
+            s.ehlo()
+            self.assertEqual(s.mail("alice@example.org")[0], 530)
+            self.assertEqual(s.rcpt("victim@example.com")[0], 503)
+        self.assertEqual(self.queue(), [])
+
+    def test_sender_must_be_the_users_own_address_or_alias(self):
+        with self.submission("alice") as s:
+            code, text = s.mail("carol@example.org")
+            self.assertEqual((code, text), (553, b"5.7.1 Sender address not owned by the authenticated user"))
+            # team@ resolves to alice (and bob): hers to use, in MAIL FROM and From:.
+            self.assertEqual(s.sendmail("team@example.org", ["bob@example.org"],
+                                        OUTGOING.replace(b"Alice <alice@", b"Team <team@")), {})
+            forged = OUTGOING.replace(b"From: Alice <alice@example.org>", b"From: Carol <carol@example.org>")
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                s.sendmail("alice@example.org", ["bob@example.org", "friend@example.net"], forged)
+            self.assertEqual((e.exception.smtp_code, e.exception.smtp_error),
+                             (550, b"5.7.1 From: header address not owned by the authenticated user"))
+            second_from = OUTGOING.replace(b"Subject:", b"From: ceo@example.com\r\nSubject:")
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                s.sendmail("alice@example.org", ["bob@example.org"], second_from)
+            self.assertEqual(e.exception.smtp_code, 550)
+            self.assertEqual(s.noop()[0], 250, "the session goes on")
+        self.assertEqual(len(self.messages("bob@example.org")), 1, "only the honest message")
+        self.assertEqual(self.queue(), [], "a refused message is not queued either")
+
+
+class SmtpSenderNotEnforcedTest(SmtpCase):
+    EXTRA_CONFIG = "enforce_sender = false\n"
+
+    def test_enforce_sender_false_lets_a_user_send_as_anybody(self):
+        forged = OUTGOING.replace(b"From: Alice <alice@example.org>", b"From: Carol <carol@example.org>")
+        with self.submission("alice") as s:
+            self.assertEqual(s.sendmail("carol@example.org", ["bob@example.org"], forged), {})
+        self.assert_delivered("bob@example.org", forged, "carol@example.org", "ESMTPSA")
+
+
+class SmtpLargeMessageTest(SmtpCase):
+    MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+    EXTRA_CONFIG = "spill_threshold_bytes = 1048576\n"
+
+    def spill_files(self):
+        """Open files of the server in <data>/tmp (unlinked: O_TMPFILE or deleted)."""
+        fd_dir = f"/proc/{self.server.pid}/fd"
+        found = 0
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith(os.path.join(os.path.realpath(self.data), "tmp") + "/"):
+                found += 1
+        return found
+
+    def test_40_mb_message_is_streamed_to_a_temporary_file_and_stored_byte_exact(self):
+        content = b"Subject: forty megabytes\r\nMessage-ID: <big-40@example.net>\r\n\r\n"
+        lines = [b"%08d " % i + b"y" * 989 + b"\r\n" for i in range(40 * 1024 * 1024 // 1000)]
+        body = b"".join(lines)
+        content += body
+        rss_before = self.vm_kib("VmRSS")
+        raw = Raw(self.ports["smtp"], timeout=300)
+        raw.reply()
+        raw.cmd(b"EHLO big.example.net")
+        raw.send(b"MAIL FROM:<big@example.net> SIZE=%d\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n" % len(content))
+        self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 354])
+        raw.sock.sendall(content)
+        time.sleep(2)  # let the server drain the socket buffers
+        rss_receiving = self.vm_kib("VmRSS")
+        spilled = self.spill_files()
+        raw.send(b".\r\n")
+        self.assertEqual(raw.reply(), (250, ["2.0.0 Message accepted for delivery"]))
+        hwm_after = self.vm_hwm_kib()
+        raw.cmd(b"QUIT")
+        raw.close()
+        grown = (rss_receiving - rss_before) / 1024
+        print(f"\n40 MiB message: VmRSS {rss_before // 1024} MiB before, {rss_receiving // 1024} MiB with the "
+              f"whole message received (+{grown:.1f} MiB); VmHWM after the delivery {hwm_after // 1024} MiB")
+        self.assertEqual(spilled, 1, "the message is in an unlinked temporary file while it arrives")
+        self.assertLess(grown, 16, "the message was held in memory while it arrived")
+        self.assertEqual(self.spill_files(), 0, "the temporary file is closed after the delivery")
+        self.assertEqual(os.listdir(os.path.join(self.data, "tmp")), [], "nothing left in <data>/tmp")
+        stored = self.messages("alice@example.org")
+        self.assertEqual(len(stored), 1)
+        _, rest = split_trace(stored[0])
+        self.assertEqual(len(rest), len(content))
+        self.assertTrue(rest == content, "byte-exact")
+
+
+class SmtpTotalConnectionsTest(SmtpCase):
+    EXTRA_CONFIG = "max_connections = 2\nmax_connections_per_ip = 10\ndata_timeout_seconds = 2\n"
+
+    def test_connections_in_total_are_limited_with_a_421(self):
+        first, second = Raw(self.ports["smtp"]), Raw(self.ports["submission"])
+        self.assertEqual(first.reply()[0], 220)
+        self.assertEqual(second.reply()[0], 220)
+        third = Raw(self.ports["smtp"])
+        self.assertEqual(third.reply(), (421, [f"4.7.0 {HOST} Too many connections"]))
+        self.assertTrue(third.closed_by_server())
+        third.close()
+        first.cmd(b"QUIT")
+        first.close()
+        second.close()
+
+    def test_a_client_stalling_in_data_is_disconnected_after_the_data_timeout(self):
+        raw = Raw(self.ports["smtp"])
+        raw.reply()
+        raw.cmd(b"EHLO slow.example.net")
+        raw.send(b"MAIL FROM:<s@example.net>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+        self.assertEqual([raw.reply()[0] for _ in range(3)], [250, 250, 354])
+        raw.send(b"Subject: stalled\r\n\r\nhalf a mess")
+        start = time.monotonic()
+        self.assertTrue(raw.closed_by_server())
+        waited = time.monotonic() - start
+        self.assertGreater(waited, 1.5)
+        self.assertLess(waited, 8)
+        raw.close()
+        self.assertEqual(self.messages("alice@example.org"), [], "nothing stored from a cut DATA")
+
+
+class SmtpAuthThrottleTest(SmtpCase):
+    def auth(self, source, user, password):
+        s = smtplib.SMTP("127.0.0.1", self.ports["submission"], timeout=60, source_address=(source, 0))
+        try:
+            s.ehlo()
+            try:
+                s.login(user, password)
+                return 235
+            except smtplib.SMTPAuthenticationError as e:
+                return e.smtp_code
+        finally:
+            s.close()
+
+    def parallel(self, attempts):
+        codes = [None] * len(attempts)
+
+        def run(i, args):
+            codes[i] = self.auth(*args)
+
+        threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(attempts)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        return codes
+
+    def test_auth_failures_are_throttled_per_address_and_per_account(self):
+        # Per client address: 10 failures, then even the right password is refused.
+        start = time.monotonic()
+        codes = self.parallel([("127.0.0.1", "alice@example.org", "guess%d" % i) for i in range(10)])
+        self.assertEqual(codes, [535] * 10)
+        self.assertGreater(time.monotonic() - start, 1.5, "each failure is answered late")
+        self.assertEqual(self.auth("127.0.0.1", "bob@example.org", "bob-pw"), 454)
+        self.assertEqual(self.auth("127.0.0.2", "bob@example.org", "bob-pw"), 235, "other addresses are not")
+        # Per account: 30 failures from 30 addresses, then the account is refused
+        # from a fresh address too, while other accounts are not.
+        codes = self.parallel([("127.0.1.%d" % (i + 1), "carol@example.org", "guess") for i in range(30)])
+        self.assertEqual(codes, [535] * 30)
+        self.assertEqual(self.auth("127.0.2.1", "carol@example.org", "carol-pw"), 454)
+        self.assertEqual(self.auth("127.0.2.1", "alice@example.org", "alice-pw"), 235)
 
 
 if __name__ == "__main__":
