@@ -10,6 +10,8 @@
 //                                         "ID DOMAIN SENDER ENVID RET SUBMITTED_BY
 //                                         RCPT NOTIFY ORCPT STATE" (TAB-separated)
 //   smtp_store_dump DB queue-message ID   "message ID SIZE\n", SIZE raw bytes, "\n"
+//   smtp_store_dump DB queue-message-ids  "ID<TAB>DOMAIN<TAB>MESSAGE-ID\n" per entry (the
+//                                         value of the first "Message-ID: " line)
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
@@ -97,6 +99,19 @@ int main(int argc, char** argv) {
     std::printf("message %s %zu\n", argv[3], raw.size());
     std::fwrite(raw.data(), 1, raw.size(), stdout);
     std::printf("\n");
+    return 0;
+  }
+  if (command == "queue-message-ids") {
+    for (const auto& e : must(s.queue().list(), "queue list")) {
+      const std::string raw = must(s.queue().read_message(e.id), "read_message");
+      std::string id;
+      const auto at = raw.find("\r\nMessage-ID: ");
+      if (at != std::string::npos) {
+        const auto begin = at + 14;
+        id = raw.substr(begin, raw.find("\r\n", begin) - begin);
+      }
+      std::printf("%lld\t%s\t%s\n", static_cast<long long>(e.id.value), e.domain.c_str(), id.c_str());
+    }
     return 0;
   }
   std::fprintf(stderr, "smtp_store_dump: unknown command %s\n", command.c_str());

@@ -102,5 +102,59 @@ class SmtpCrashTest(TaubeCase):
         self.assertLessEqual(unacked_stored, CONNECTIONS)
 
 
+    def test_sigkill_during_submission_keeps_local_copy_and_queue_entry_together(self):
+        """Issue 3: local and foreign recipients of one message are committed in one
+        transaction, so after a SIGKILL every acknowledged message has both its local
+        copy and its queue entry, exactly once, and an unacknowledged one has both or
+        neither. Checked on the killed node's database (opening it recovers the WAL)."""
+        config = self.isolated_config()
+        server = self.start_server(config=config)
+        port = self.ports["submission"]  # AUTH in clear is allowed from loopback
+        acked, lock, failures = [], threading.Lock(), []
+        connections, per_connection, kill_after = 10, 30, 100
+
+        def client(t):
+            try:
+                s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+                s.ehlo(f"laptop{t}.example.org")
+                s.login("alice@example.org", "pw")
+                for n in range(per_connection):
+                    mid = f"<crash-out-{t}-{n}@example.org>"
+                    msg = (f"From: alice@example.org\r\nTo: bob@example.org, friend{t}@example.net\r\n"
+                           f"Subject: out {t} {n}\r\nMessage-ID: {mid}\r\n\r\n" + f"line {n}\r\n" * 20).encode()
+                    s.sendmail("alice@example.org", ["bob@example.org", f"friend{t}@example.net"], msg)
+                    with lock:
+                        acked.append(mid)
+                s.quit()
+            except (smtplib.SMTPException, OSError) as e:
+                failures.append(type(e).__name__)
+
+        threads = [threading.Thread(target=client, args=(t,)) for t in range(connections)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 300
+        while len(acked) < kill_after and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.005)
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        for t in threads:
+            t.join(timeout=120)
+        self.assertLess(len(acked), connections * per_connection, "the kill must come in the middle")
+        self.assertGreaterEqual(len(acked), kill_after)
+
+        local = self.stored_ids()
+        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), "queue-message-ids"],
+                             capture_output=True, text=True, timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        queued = collections.Counter(line.split("\t")[2] for line in out.stdout.splitlines())
+        ours = {m for m in set(local) | set(queued) if m.startswith("<crash-out-")}
+        print(f"\nsmtp submission crash test: SIGKILL after {len(acked)} acknowledged; "
+              f"{len(ours)} committed; client errors {len(failures)}")
+        self.assertEqual([m for m in acked if local[m] != 1 or queued[m] != 1], [],
+                         "acknowledged: one local copy and one queue entry each")
+        self.assertEqual([m for m in ours if local[m] != queued[m]], [],
+                         "local copy and queue entry are committed together or not at all")
+        self.assertLessEqual(len(ours) - len(acked), connections)
+
 if __name__ == "__main__":
     unittest.main()
