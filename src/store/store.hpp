@@ -29,6 +29,8 @@ namespace taube::store {
 template <class T>
 using Async = boost::asio::awaitable<Result<T>>;
 
+class DavStore;  // store/dav.hpp: calendars and address books
+
 class QueueStore;  // store/queue.hpp
 
 // Operations of one account, as needed by IMAP and POP3. Obtained after login
@@ -172,6 +174,9 @@ class Store {
       AccountId account, std::function<void(const MailboxChange&)> on_change) = 0;
 
   virtual BlobStore& blobs() = 0;
+
+  // Calendars and address books (store/dav.hpp); lives as long as the Store.
+  virtual DavStore& dav() = 0;
   // The outbound queue (store/queue.hpp); same lifetime as the Store.
   virtual QueueStore& queue() = 0;
 

@@ -577,6 +577,102 @@ class PostgresQueueStore final : public QueueStore {
   Engine& e_;
 };
 
+// Calendars and address books: the etag is hashed on the caller's thread; the
+// access checks and preconditions run in the writer's transaction (the collection row locked).
+class PostgresDavStore final : public DavStore {
+ public:
+  explicit PostgresDavStore(Engine& engine) : e_(engine) {}
+
+  Async<std::vector<Collection>> list_collections(AccountId actor, AccountId owner) override {
+    return e_.read([actor, owner](PgConn& c, Changes&) {
+      return ops::dav::list_collections(c, actor, owner);
+    });
+  }
+  Async<std::vector<Collection>> list_shared_with(AccountId actor) override {
+    return e_.read([actor](PgConn& c, Changes&) { return ops::dav::list_shared_with(c, actor); });
+  }
+  Async<Collection> get_collection(AccountId actor, AccountId owner, std::string name) override {
+    return e_.read([actor, owner, name](PgConn& c, Changes&) {
+      return ops::dav::get_collection(c, actor, owner, name);
+    });
+  }
+  Async<Collection> get_collection(AccountId actor, CollectionId id) override {
+    return e_.read(
+        [actor, id](PgConn& c, Changes&) { return ops::dav::get_collection(c, actor, id); });
+  }
+  Async<Collection> create_collection(AccountId actor, AccountId owner,
+                                      NewCollection collection) override {
+    return e_.write([actor, owner, nc = std::move(collection)](PgConn& c, Changes&) {
+      return ops::dav::create_collection(c, actor, owner, nc);
+    });
+  }
+  Async<Collection> update_collection(AccountId actor, CollectionId id,
+                                      CollectionPatch patch) override {
+    return e_.write([actor, id, p = std::move(patch)](PgConn& c, Changes&) {
+      return ops::dav::update_collection(c, actor, id, p);
+    });
+  }
+  Async<void> delete_collection(AccountId actor, CollectionId id) override {
+    return e_.write(
+        [actor, id](PgConn& c, Changes&) { return ops::dav::delete_collection(c, actor, id); });
+  }
+  Async<std::vector<DavResource>> list_resources(AccountId actor, CollectionId id,
+                                                 ResourceFilter filter) override {
+    return e_.read([actor, id, f = std::move(filter)](PgConn& c, Changes&) {
+      return ops::dav::list_resources(c, actor, id, f);
+    });
+  }
+  Async<DavResource> get_resource(AccountId actor, CollectionId id, std::string name) override {
+    return e_.read([actor, id, name](PgConn& c, Changes&) {
+      return ops::dav::get_resource(c, actor, id, name);
+    });
+  }
+  Async<std::vector<DavResource>> multiget(AccountId actor, CollectionId id,
+                                           std::vector<std::string> names) override {
+    return e_.read([actor, id, n = std::move(names)](PgConn& c, Changes&) {
+      return ops::dav::multiget(c, actor, id, n);
+    });
+  }
+  Async<DavPutResult> put_resource(AccountId actor, CollectionId id, DavPut put) override {
+    std::string etag = sha256_hex(put.content);
+    return e_.write([actor, id, p = std::move(put), etag = std::move(etag)](PgConn& c, Changes&) {
+      return ops::dav::put_resource(c, actor, id, p, etag);
+    });
+  }
+  Async<std::uint64_t> delete_resource(AccountId actor, CollectionId id, std::string name,
+                                       std::optional<std::string> if_match) override {
+    return e_.write([actor, id, name, if_match](PgConn& c, Changes&) {
+      return ops::dav::delete_resource(c, actor, id, name, if_match);
+    });
+  }
+  Async<DavChanges> changes_since(AccountId actor, CollectionId id, std::uint64_t token) override {
+    return e_.read([actor, id, token](PgConn& c, Changes&) {
+      return ops::dav::changes_since(c, actor, id, token);
+    });
+  }
+  Async<std::vector<ResourceRef>> find_uid(AccountId actor, AccountId owner,
+                                           std::string uid) override {
+    return e_.read([actor, owner, uid](PgConn& c, Changes&) {
+      return ops::dav::find_uid(c, actor, owner, uid);
+    });
+  }
+  Async<void> set_share(CollectionId id, AccountId sharee, Access access) override {
+    return e_.write([id, sharee, access](PgConn& c, Changes&) {
+      return ops::dav::set_share(c, id, sharee, access);
+    });
+  }
+  Async<void> remove_share(CollectionId id, AccountId sharee) override {
+    return e_.write(
+        [id, sharee](PgConn& c, Changes&) { return ops::dav::remove_share(c, id, sharee); });
+  }
+  Async<std::vector<Share>> list_shares(std::optional<AccountId> account) override {
+    return e_.read([account](PgConn& c, Changes&) { return ops::dav::list_shares(c, account); });
+  }
+
+ private:
+  Engine& e_;
+};
+
 class PostgresAccountStore final : public AccountStore {
  public:
   PostgresAccountStore(Engine& engine, AccountId account) : e_(engine), a_(account) {}
@@ -749,12 +845,14 @@ class PostgresStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  DavStore& dav() override { return dav_; }
   QueueStore& queue() override { return queue_; }
   void drain() override { e_.drain(); }
 
  private:
   Engine e_;
   PostgresBlobStore blobs_;
+  PostgresDavStore dav_{e_};
   PostgresQueueStore queue_;
 };
 

@@ -122,7 +122,81 @@ ALTER TABLE contents ADD COLUMN fts tsvector GENERATED ALWAYS AS (
 CREATE INDEX contents_fts ON contents USING gin(fts);
 )sql";
 
-constexpr std::array kSteps{kV1, kV2};
+// Calendars and address books (store/dav.hpp): the same tables as the SQLite
+// engine. Identity ids are never reused (they are part of sync tokens). The
+// default collections come from a trigger on accounts, and for accounts from
+// before this step from the INSERT below.
+constexpr const char* kDav = R"sql(
+CREATE TABLE dav_collections(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  displayname TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  color TEXT NOT NULL DEFAULT '',
+  timezone TEXT NOT NULL DEFAULT '',
+  components TEXT NOT NULL DEFAULT '',
+  sync_token BIGINT NOT NULL DEFAULT 1,
+  sync_floor BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  UNIQUE(owner_id, name));
+CREATE TABLE dav_properties(
+  collection_id BIGINT NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(collection_id, name));
+CREATE TABLE dav_resources(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  collection_id BIGINT NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  uid TEXT COLLATE "C" NOT NULL,
+  uid_key TEXT COLLATE "C",
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  modified BIGINT NOT NULL,
+  token BIGINT NOT NULL,
+  component TEXT NOT NULL,
+  range_start BIGINT,
+  range_end BIGINT,
+  content BYTEA NOT NULL,
+  UNIQUE(collection_id, name),
+  UNIQUE(collection_id, uid_key));
+CREATE INDEX dav_resources_token ON dav_resources(collection_id, token);
+CREATE INDEX dav_resources_uid ON dav_resources(uid);
+CREATE TABLE dav_tombstones(
+  collection_id BIGINT NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT COLLATE "C" NOT NULL,
+  token BIGINT NOT NULL,
+  PRIMARY KEY(collection_id, name));
+CREATE INDEX dav_tombstones_token ON dav_tombstones(collection_id, token);
+CREATE TABLE dav_shares(
+  collection_id BIGINT NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  sharee_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  access INTEGER NOT NULL,
+  PRIMARY KEY(collection_id, sharee_id));
+CREATE INDEX dav_shares_sharee ON dav_shares(sharee_id);
+CREATE FUNCTION taube_dav_defaults() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO dav_collections(owner_id, kind, name, displayname, components, created_at) VALUES
+    (NEW.id, 0, 'calendar', 'Calendar', 'VEVENT VTODO', NEW.created_at),
+    (NEW.id, 1, 'contacts', 'Contacts', '', NEW.created_at),
+    (NEW.id, 2, 'inbox', 'Inbox', '', NEW.created_at),
+    (NEW.id, 3, 'outbox', 'Outbox', '', NEW.created_at);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER accounts_dav_defaults AFTER INSERT ON accounts
+  FOR EACH ROW EXECUTE FUNCTION taube_dav_defaults();
+INSERT INTO dav_collections(owner_id, kind, name, displayname, components, created_at)
+  SELECT a.id, d.kind, d.name, d.displayname, d.components, a.created_at FROM accounts a,
+    (VALUES (0, 'calendar', 'Calendar', 'VEVENT VTODO'), (1, 'contacts', 'Contacts', ''),
+            (2, 'inbox', 'Inbox', ''), (3, 'outbox', 'Outbox', ''))
+      AS d(kind, name, displayname, components)
+  ORDER BY a.id, d.kind;
+)sql";
+
+constexpr std::array kSteps{kV1, kV2, kDav};
 constexpr std::int64_t kMigrationLock = 0x74617562;  // "taub"
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
+#include "store/dav.hpp"
 #include "store/queue.hpp"
 #include "store/store.hpp"
 
@@ -108,5 +109,37 @@ void remember_delivery_key(Db& db, const std::string& key,
 
 // Shared helpers
 UnixTime now();
+
+// Calendars and address books (ops_dav.cpp): see store/dav.hpp for semantics.
+namespace dav {
+Result<std::vector<Collection>> list_collections(Db& db, AccountId actor, AccountId owner);
+Result<std::vector<Collection>> list_shared_with(Db& db, AccountId actor);
+Result<Collection> get_collection(Db& db, AccountId actor, AccountId owner,
+                                  const std::string& name);
+Result<Collection> get_collection(Db& db, AccountId actor, CollectionId id);
+Result<Collection> create_collection(Db& db, AccountId actor, AccountId owner,
+                                     const NewCollection& c);
+Result<Collection> update_collection(Db& db, AccountId actor, CollectionId id,
+                                     const CollectionPatch& patch);
+Result<void> delete_collection(Db& db, AccountId actor, CollectionId id);
+Result<std::vector<DavResource>> list_resources(Db& db, AccountId actor, CollectionId id,
+                                                const ResourceFilter& filter);
+Result<DavResource> get_resource(Db& db, AccountId actor, CollectionId id,
+                                 const std::string& name);
+Result<std::vector<DavResource>> multiget(Db& db, AccountId actor, CollectionId id,
+                                          const std::vector<std::string>& names);
+// `etag` is the SHA-256 of put.content, computed on the caller's thread.
+Result<DavPutResult> put_resource(Db& db, AccountId actor, CollectionId id, const DavPut& put,
+                                  const std::string& etag);
+Result<std::uint64_t> delete_resource(Db& db, AccountId actor, CollectionId id,
+                                      const std::string& name,
+                                      const std::optional<std::string>& if_match);
+Result<DavChanges> changes_since(Db& db, AccountId actor, CollectionId id, std::uint64_t token);
+Result<std::vector<ResourceRef>> find_uid(Db& db, AccountId actor, AccountId owner,
+                                          const std::string& uid);
+Result<void> set_share(Db& db, CollectionId id, AccountId sharee, Access access);
+Result<void> remove_share(Db& db, CollectionId id, AccountId sharee);
+Result<std::vector<Share>> list_shares(Db& db, const std::optional<AccountId>& account);
+}  // namespace dav
 
 }  // namespace taube::store::sqlite::ops

@@ -158,7 +158,79 @@ CREATE TABLE delivery_keys(
 CREATE INDEX delivery_keys_age ON delivery_keys(created_at);
 )sql";
 
-constexpr std::array kSteps{kV1, kV2, kQueue};
+// Calendars and address books (store/dav.hpp). Collection ids are never reused
+// (AUTOINCREMENT): they are part of sync tokens. The change log is the
+// members' own token column plus a tombstone per deleted name. Every account
+// gets the default collections from a trigger, so that no path that creates
+// accounts can forget them; accounts from before this step get them here.
+constexpr const char* kDav = R"sql(
+CREATE TABLE dav_collections(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  owner_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  displayname TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  color TEXT NOT NULL DEFAULT '',
+  timezone TEXT NOT NULL DEFAULT '',
+  components TEXT NOT NULL DEFAULT '',
+  sync_token INTEGER NOT NULL DEFAULT 1,
+  sync_floor INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  UNIQUE(owner_id, name));
+CREATE TABLE dav_properties(
+  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(collection_id, name)) WITHOUT ROWID;
+CREATE TABLE dav_resources(
+  id INTEGER PRIMARY KEY,
+  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  uid_key TEXT,
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  modified INTEGER NOT NULL,
+  token INTEGER NOT NULL,
+  component TEXT NOT NULL,
+  range_start INTEGER,
+  range_end INTEGER,
+  content BLOB NOT NULL,
+  UNIQUE(collection_id, name),
+  UNIQUE(collection_id, uid_key));
+CREATE INDEX dav_resources_token ON dav_resources(collection_id, token);
+CREATE INDEX dav_resources_uid ON dav_resources(uid);
+CREATE TABLE dav_tombstones(
+  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token INTEGER NOT NULL,
+  PRIMARY KEY(collection_id, name)) WITHOUT ROWID;
+CREATE INDEX dav_tombstones_token ON dav_tombstones(collection_id, token);
+CREATE TABLE dav_shares(
+  collection_id INTEGER NOT NULL REFERENCES dav_collections(id) ON DELETE CASCADE,
+  sharee_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  access INTEGER NOT NULL,
+  PRIMARY KEY(collection_id, sharee_id)) WITHOUT ROWID;
+CREATE INDEX dav_shares_sharee ON dav_shares(sharee_id);
+CREATE TRIGGER accounts_dav_defaults AFTER INSERT ON accounts BEGIN
+  INSERT INTO dav_collections(owner_id, kind, name, displayname, components, created_at) VALUES
+    (NEW.id, 0, 'calendar', 'Calendar', 'VEVENT VTODO', NEW.created_at),
+    (NEW.id, 1, 'contacts', 'Contacts', '', NEW.created_at),
+    (NEW.id, 2, 'inbox', 'Inbox', '', NEW.created_at),
+    (NEW.id, 3, 'outbox', 'Outbox', '', NEW.created_at);
+END;
+INSERT INTO dav_collections(owner_id, kind, name, displayname, components, created_at)
+  SELECT a.id, d.kind, d.name, d.displayname, d.components, a.created_at FROM accounts a,
+    (SELECT 0 AS kind, 'calendar' AS name, 'Calendar' AS displayname, 'VEVENT VTODO' AS components
+     UNION ALL SELECT 1, 'contacts', 'Contacts', ''
+     UNION ALL SELECT 2, 'inbox', 'Inbox', ''
+     UNION ALL SELECT 3, 'outbox', 'Outbox', '') d
+  ORDER BY a.id, d.kind;
+)sql";
+
+constexpr std::array kSteps{kV1, kV2, kQueue, kDav};
 
 }  // namespace
 

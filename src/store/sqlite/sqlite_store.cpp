@@ -420,6 +420,102 @@ class SqliteQueueStore final : public QueueStore {
   Engine& e_;
 };
 
+// Calendars and address books: the etag is hashed on the caller's thread; the
+// access checks and preconditions run in the writer's transaction.
+class SqliteDavStore final : public DavStore {
+ public:
+  explicit SqliteDavStore(Engine& engine) : e_(engine) {}
+
+  Async<std::vector<Collection>> list_collections(AccountId actor, AccountId owner) override {
+    return e_.read([actor, owner](Db& db, Changes&) {
+      return ops::dav::list_collections(db, actor, owner);
+    });
+  }
+  Async<std::vector<Collection>> list_shared_with(AccountId actor) override {
+    return e_.read([actor](Db& db, Changes&) { return ops::dav::list_shared_with(db, actor); });
+  }
+  Async<Collection> get_collection(AccountId actor, AccountId owner, std::string name) override {
+    return e_.read([actor, owner, name](Db& db, Changes&) {
+      return ops::dav::get_collection(db, actor, owner, name);
+    });
+  }
+  Async<Collection> get_collection(AccountId actor, CollectionId id) override {
+    return e_.read(
+        [actor, id](Db& db, Changes&) { return ops::dav::get_collection(db, actor, id); });
+  }
+  Async<Collection> create_collection(AccountId actor, AccountId owner,
+                                      NewCollection collection) override {
+    return e_.write([actor, owner, c = std::move(collection)](Db& db, Changes&) {
+      return ops::dav::create_collection(db, actor, owner, c);
+    });
+  }
+  Async<Collection> update_collection(AccountId actor, CollectionId id,
+                                      CollectionPatch patch) override {
+    return e_.write([actor, id, p = std::move(patch)](Db& db, Changes&) {
+      return ops::dav::update_collection(db, actor, id, p);
+    });
+  }
+  Async<void> delete_collection(AccountId actor, CollectionId id) override {
+    return e_.write(
+        [actor, id](Db& db, Changes&) { return ops::dav::delete_collection(db, actor, id); });
+  }
+  Async<std::vector<DavResource>> list_resources(AccountId actor, CollectionId id,
+                                                 ResourceFilter filter) override {
+    return e_.read([actor, id, f = std::move(filter)](Db& db, Changes&) {
+      return ops::dav::list_resources(db, actor, id, f);
+    });
+  }
+  Async<DavResource> get_resource(AccountId actor, CollectionId id, std::string name) override {
+    return e_.read([actor, id, name](Db& db, Changes&) {
+      return ops::dav::get_resource(db, actor, id, name);
+    });
+  }
+  Async<std::vector<DavResource>> multiget(AccountId actor, CollectionId id,
+                                           std::vector<std::string> names) override {
+    return e_.read([actor, id, n = std::move(names)](Db& db, Changes&) {
+      return ops::dav::multiget(db, actor, id, n);
+    });
+  }
+  Async<DavPutResult> put_resource(AccountId actor, CollectionId id, DavPut put) override {
+    std::string etag = sha256_hex(put.content);
+    return e_.write([actor, id, p = std::move(put), etag = std::move(etag)](Db& db, Changes&) {
+      return ops::dav::put_resource(db, actor, id, p, etag);
+    });
+  }
+  Async<std::uint64_t> delete_resource(AccountId actor, CollectionId id, std::string name,
+                                       std::optional<std::string> if_match) override {
+    return e_.write([actor, id, name, if_match](Db& db, Changes&) {
+      return ops::dav::delete_resource(db, actor, id, name, if_match);
+    });
+  }
+  Async<DavChanges> changes_since(AccountId actor, CollectionId id, std::uint64_t token) override {
+    return e_.read([actor, id, token](Db& db, Changes&) {
+      return ops::dav::changes_since(db, actor, id, token);
+    });
+  }
+  Async<std::vector<ResourceRef>> find_uid(AccountId actor, AccountId owner,
+                                           std::string uid) override {
+    return e_.read([actor, owner, uid](Db& db, Changes&) {
+      return ops::dav::find_uid(db, actor, owner, uid);
+    });
+  }
+  Async<void> set_share(CollectionId id, AccountId sharee, Access access) override {
+    return e_.write([id, sharee, access](Db& db, Changes&) {
+      return ops::dav::set_share(db, id, sharee, access);
+    });
+  }
+  Async<void> remove_share(CollectionId id, AccountId sharee) override {
+    return e_.write(
+        [id, sharee](Db& db, Changes&) { return ops::dav::remove_share(db, id, sharee); });
+  }
+  Async<std::vector<Share>> list_shares(std::optional<AccountId> account) override {
+    return e_.read([account](Db& db, Changes&) { return ops::dav::list_shares(db, account); });
+  }
+
+ private:
+  Engine& e_;
+};
+
 class SqliteAccountStore final : public AccountStore {
  public:
   SqliteAccountStore(Engine& engine, AccountId account) : e_(engine), a_(account) {}
@@ -590,12 +686,14 @@ class SqliteStore final : public Store {
     return e_.hub().subscribe(account, std::move(on_change));
   }
   BlobStore& blobs() override { return blobs_; }
+  DavStore& dav() override { return dav_; }
   QueueStore& queue() override { return queue_; }
   void drain() override { e_.drain(); }
 
  private:
   Engine e_;
   SqliteBlobStore blobs_;
+  SqliteDavStore dav_{e_};
   SqliteQueueStore queue_;
 };
 
