@@ -151,7 +151,20 @@ class DnsServer:
         self.stop()
 
 
-if __name__ == "__main__":
+def serve_main(argv):
+    """`dnstest.py serve RECORDS_JSON`: for tests in other languages (C++ unit tests).
+    Prints "127.0.0.1:PORT" on one line once the server answers, then serves until
+    stdin closes (the parent exited or closed the pipe)."""
+    import json
+    import sys
+    with DnsServer(json.loads(argv[0])) as server:
+        print(server.address, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__" and len(__import__("sys").argv) > 2 and __import__("sys").argv[1] == "serve":
+    serve_main(__import__("sys").argv[2:])
+elif __name__ == "__main__":
     # Self-check: /usr/bin/python3 tests/e2e/dnstest.py (uses python3-dnspython when present).
     with DnsServer({"b.test": ["MX 10 mx.b.test."], "mx.b.test": ["A 127.0.0.1", "AAAA ::1"],
                     "x.b.test": ['TXT "hello " "world"'], "nomail.test": ["MX 0 ."]}) as server:

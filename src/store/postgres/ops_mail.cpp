@@ -4,6 +4,7 @@
 #include "base/ascii.hpp"
 #include "store/engine_support.hpp"
 #include "store/postgres/ops.hpp"
+#include "store/queue_support.hpp"
 
 namespace taube::store::postgres::ops {
 namespace {
@@ -183,10 +184,14 @@ asio::awaitable<std::optional<Delivered>> insert_message(PgConn& c, std::int64_t
   co_return d;
 }
 
+// DO UPDATE (not DO NOTHING) locks an existing row until COMMIT, so that a
+// concurrent transaction dropping the blob (its last queue entry or contents
+// row went) waits for us and then sees our new reference.
 asio::awaitable<void> ensure_blob(PgConn& c, const PreparedBlob& blob) {
   Bytea data{blob.frame};
   co_await c.query(
-      "INSERT INTO blobs(hash, size, data) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING",
+      "INSERT INTO blobs(hash, size, data) VALUES ($1, $2, $3) "
+      "ON CONFLICT (hash) DO UPDATE SET size = EXCLUDED.size",
       blob.hash, blob.size, data);
 }
 
@@ -279,6 +284,12 @@ Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const De
                                            const PreparedBlob& blob) {
   for (const auto& t : d.targets)
     if (!valid_keywords(t.flags)) co_return fail(ErrorCode::kInvalidArgument, "bad keyword");
+  if (d.outbound)
+    if (auto g = group_by_domain(*d.outbound); !g) co_return g.error();
+  if (!d.idempotency_key.empty()) {
+    auto earlier = co_await claim_delivery_key(c, d.idempotency_key);
+    if (earlier) co_return std::move(*earlier);
+  }
   auto content = co_await ensure_content(c, blob, d.meta);
   // Resolve every target first, then take the mailboxes' row locks in ascending
   // id order: two deliveries to the same mailboxes, listed in opposite orders,
@@ -318,7 +329,14 @@ Op<std::vector<Result<Delivered>>> deliver(PgConn& c, Changes& changes, const De
     else
       out.push_back(fail(ErrorCode::kNotFound, "no such account or mailbox"));
   }
+  // Queued before the unused contents row goes, so that the blob stays.
+  if (d.outbound) {
+    auto op = queue_outbound(c, *d.outbound, blob.hash, blob.size);
+    auto queued = co_await std::move(op);
+    if (!queued) co_return queued.error();
+  }
   co_await c.query("DELETE FROM contents WHERE id = $1 AND refs <= 0", content);
+  if (!d.idempotency_key.empty()) co_await remember_delivery_key(c, d.idempotency_key, out);
   co_return out;
 }
 
@@ -676,6 +694,10 @@ Op<void> erase_blob(PgConn& c, const std::string& hash) {
   {
     auto r = co_await c.query("SELECT refs FROM contents WHERE hash = $1 FOR UPDATE", hash);
     if (!r.empty() && r.i64(0, 0) > 0) co_return fail(ErrorCode::kConflict, "blob is referenced");
+  }
+  {
+    auto r = co_await c.query("SELECT queue_refs FROM blobs WHERE hash = $1 FOR UPDATE", hash);
+    if (!r.empty() && r.i64(0, 0) > 0) co_return fail(ErrorCode::kConflict, "blob is queued");
   }
   auto r = co_await c.query("DELETE FROM blobs WHERE hash = $1", hash);
   if (r.affected() == 0) co_return fail(ErrorCode::kNotFound, "no such blob");

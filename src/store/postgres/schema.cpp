@@ -196,7 +196,73 @@ INSERT INTO dav_collections(owner_id, kind, name, displayname, components, creat
   ORDER BY a.id, d.kind;
 )sql";
 
-constexpr std::array kSteps{kV1, kV2, kDav};
+// The outbound queue (store/queue.hpp) and the idempotency keys of deliveries.
+// A queued message's blob stays while a queue row names it: blobs count their
+// queue rows (queue_refs) and go when neither contents nor queue need them.
+// The count is a row update, so concurrent transactions serialise on the blob
+// row (a NOT EXISTS check alone would not see an uncommitted queue row).
+constexpr const char* kQueue = R"sql(
+CREATE TABLE queue(
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  domain TEXT COLLATE "C" NOT NULL,
+  sender TEXT NOT NULL,
+  envid TEXT NOT NULL,
+  ret INTEGER NOT NULL,
+  submitted_by BIGINT NOT NULL,
+  blob_hash TEXT COLLATE "C" NOT NULL,
+  size BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  next_attempt BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  held BOOLEAN NOT NULL DEFAULT false,
+  delay_notified BOOLEAN NOT NULL DEFAULT false,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until BIGINT NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX queue_due ON queue(next_attempt) WHERE NOT held;
+CREATE TABLE queue_recipients(
+  entry_id BIGINT NOT NULL REFERENCES queue(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  orcpt TEXT NOT NULL,
+  notify INTEGER NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  last_reply TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(entry_id, position));
+ALTER TABLE blobs ADD COLUMN queue_refs BIGINT NOT NULL DEFAULT 0;
+CREATE OR REPLACE FUNCTION taube_contents_drop_blob() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM blobs WHERE hash = OLD.hash AND queue_refs <= 0;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION taube_queue_ref() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE blobs SET queue_refs = queue_refs + 1 WHERE hash = NEW.blob_hash;
+  IF NOT FOUND THEN
+    -- Deleted by a concurrent transaction after we saw it: retry the whole.
+    RAISE EXCEPTION 'queued blob % vanished', NEW.blob_hash USING ERRCODE = '40001';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION taube_queue_unref() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE blobs SET queue_refs = queue_refs - 1 WHERE hash = OLD.blob_hash;
+  DELETE FROM blobs b WHERE b.hash = OLD.blob_hash AND b.queue_refs <= 0
+    AND NOT EXISTS(SELECT 1 FROM contents c WHERE c.hash = OLD.blob_hash);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER queue_ref AFTER INSERT ON queue
+  FOR EACH ROW EXECUTE FUNCTION taube_queue_ref();
+CREATE TRIGGER queue_unref AFTER DELETE ON queue
+  FOR EACH ROW EXECUTE FUNCTION taube_queue_unref();
+CREATE TABLE delivery_keys(
+  key TEXT COLLATE "C" PRIMARY KEY,
+  created_at BIGINT NOT NULL,
+  results TEXT);
+CREATE INDEX delivery_keys_age ON delivery_keys(created_at);
+)sql";
+
+constexpr std::array kSteps{kV1, kV2, kDav, kQueue};
 constexpr std::int64_t kMigrationLock = 0x74617562;  // "taub"
 
 }  // namespace
