@@ -259,7 +259,9 @@ awaitable<std::optional<Response>> Exchange::resolve(const Path& p) {
   auto c = co_await dav_.get_collection(actor_.id, owner_.id, name);
   if (!c) {
     if (c.error().code == ErrorCode::kNotFound) {
-      co_return plain(p.kind == Path::Kind::kObject ? 409 : 404, "no such collection");
+      // RFC 4918 9.7.1: a PUT into a missing collection is a conflict; anything else 404.
+      bool put = p.kind == Path::Kind::kObject && req_.method == "PUT";
+      co_return plain(put ? 409 : 404, "no such collection");
     }
     co_return store_error(c.error());
   }

@@ -238,21 +238,36 @@ TEST(DavRequests, AddressbookQueryRfc6352_8_6_3) {
   EXPECT_FALSE(q.limit.has_value());
 }
 
-TEST(DavRequests, AddressbookQueryAnyofAndLimitRfc6352_8_6_4_8_6_5) {
+TEST(DavRequests, AddressbookQueryAnyofRfc6352_8_6_4) {
   auto q = report<AddressbookQuery>(
       kDecl +
       "<C:addressbook-query xmlns:D=\"DAV:\"\n                  xmlns:C=\"urn:ietf:params:xml:ns:carddav\">\n"
       "  <D:prop>\n    <D:getetag/>\n    <C:address-data>\n      <C:prop name=\"VERSION\"/>\n"
-      "    </C:address-data>\n  </D:prop>\n  <C:filter test=\"anyof\">\n"
+      "      <C:prop name=\"UID\"/>\n      <C:prop name=\"NICKNAME\"/>\n      <C:prop name=\"EMAIL\"/>\n"
+      "      <C:prop name=\"FN\"/>\n    </C:address-data>\n  </D:prop>\n  <C:filter test=\"anyof\">\n"
       "    <C:prop-filter name=\"FN\">\n"
       "      <C:text-match collation=\"i;unicode-casemap\"\n                    match-type=\"contains\"\n"
       "      >daboo</C:text-match>\n    </C:prop-filter>\n    <C:prop-filter name=\"EMAIL\">\n"
-      "      <C:text-match collation=\"i;unicode-casemap\"\n                    match-type=\"starts-with\"\n"
-      "      >daboo</C:text-match>\n    </C:prop-filter>\n  </C:filter>\n"
-      "  <C:limit>\n    <C:nresults>2</C:nresults>\n  </C:limit>\n</C:addressbook-query>");
+      "      <C:text-match collation=\"i;unicode-casemap\"\n                    match-type=\"contains\"\n"
+      "      >daboo</C:text-match>\n    </C:prop-filter>\n  </C:filter>\n</C:addressbook-query>");
   EXPECT_FALSE(q.all_of);
   ASSERT_EQ(q.filters.size(), 2u);
-  EXPECT_EQ(q.filters[1].text_matches.at(0).match_type, TextMatch::Type::kStartsWith);
+  EXPECT_EQ(q.filters[1].name, "EMAIL");
+  EXPECT_EQ(q.filters[1].text_matches.at(0).match_type, TextMatch::Type::kContains);
+  EXPECT_FALSE(q.limit.has_value());
+}
+
+TEST(DavRequests, AddressbookQueryLimitRfc6352_8_6_5) {
+  auto q = report<AddressbookQuery>(
+      kDecl +
+      "<C:addressbook-query xmlns:D=\"DAV:\"\n                  xmlns:C=\"urn:ietf:params:xml:ns:carddav\">\n"
+      "  <D:prop>\n    <D:getetag/>\n  </D:prop>\n  <C:filter test=\"anyof\">\n"
+      "    <C:prop-filter name=\"FN\">\n"
+      "      <C:text-match collation=\"i;unicode-casemap\"\n                    match-type=\"contains\"\n"
+      "      >daboo</C:text-match>\n    </C:prop-filter>\n  </C:filter>\n"
+      "  <C:limit>\n    <C:nresults>2</C:nresults>\n  </C:limit>\n</C:addressbook-query>");
+  EXPECT_FALSE(q.props.address_data);
+  ASSERT_EQ(q.filters.size(), 1u);
   EXPECT_EQ(q.limit, 2u);
 }
 
