@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 
 Error PgError::to_error() const {
   if (unique_violation()) return Error{ErrorCode::kAlreadyExists, what()};
-  if (connection_lost_ || retryable() || sqlstate_.starts_with("08") ||
+  if (connection_lost_ || retryable() || read_only_server() || sqlstate_.starts_with("08") ||
       sqlstate_.starts_with("57") || sqlstate_.starts_with("53"))
     return Error{ErrorCode::kUnavailable, what()};
   return Error{ErrorCode::kInternal, what()};
@@ -65,9 +65,16 @@ asio::awaitable<std::unique_ptr<PgConn>> PgConn::connect(asio::io_context& io, s
   if (!raw) throw PgError("out of memory for a connection", "", true);
   std::unique_ptr<PgConn> conn(new PgConn(io, raw));
   // Server notices and the FATAL of a terminated backend are not for stderr:
-  // failures reach the engine as PgError.
+  // failures reach the engine as PgError. One warning matters: a COMMIT whose
+  // wait for the synchronous standby was cancelled (HA-NOTES.md section 6).
   PQsetNoticeProcessor(
-      raw, [](void*, const char*) {}, nullptr);
+      raw,
+      [](void* arg, const char* message) {
+        if (std::string_view(message).find("canceling wait for synchronous replication") !=
+            std::string_view::npos)
+          static_cast<PgConn*>(arg)->sync_rep_cancelled_ = true;
+      },
+      conn.get());
   // The deadline cancels the socket wait; the timer is cancelled on every exit
   // path before `conn` can go away, so its handler only runs while we wait.
   asio::steady_timer deadline(io);

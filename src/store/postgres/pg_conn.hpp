@@ -39,6 +39,9 @@ class PgError : public std::runtime_error {
   // be retried as a whole.
   bool retryable() const { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }
   bool unique_violation() const { return sqlstate_ == "23505"; }
+  // A write reached a read-only server (a demoted primary, a standby): the
+  // connection is to the wrong server, nothing was written.
+  bool read_only_server() const { return sqlstate_ == "25006"; }
   Error to_error() const;
 
  private:
@@ -135,6 +138,12 @@ class PgConn {
   boost::asio::awaitable<bool> wait_readable();
   void cancel_wait();
 
+  // The server's "canceling wait for synchronous replication" WARNING since the
+  // last reset: a COMMIT that returns with it committed locally but may not be
+  // on the standby (someone cancelled the wait), so it is not a durable success.
+  bool sync_rep_cancelled() const { return sync_rep_cancelled_; }
+  void reset_notices() { sync_rep_cancelled_ = false; }
+
  private:
   explicit PgConn(boost::asio::io_context& io, PGconn* c);
   void rewrap_socket();
@@ -145,6 +154,7 @@ class PgConn {
   PGconn* c_;
   boost::asio::posix::stream_descriptor sock_;
   int fd_ = -1;
+  bool sync_rep_cancelled_ = false;
 };
 
 }  // namespace taube::store::postgres

@@ -42,6 +42,9 @@ class Job {
  public:
   virtual ~Job() = default;
   virtual awaitable<bool> run(PgConn& conn, Changes& changes) = 0;
+  // True when running it again after a COMMIT of unknown outcome is safe: the
+  // operation finds out itself whether it already happened (an idempotency key).
+  virtual bool idempotent() const = 0;
   virtual void fail(const Error& e) = 0;
   virtual void complete() = 0;
 };
@@ -49,8 +52,9 @@ class Job {
 template <class R, class F, class Handler>
 class JobImpl final : public Job {
  public:
-  JobImpl(F fn, Handler handler)
-      : fn_(std::move(fn)),
+  JobImpl(F fn, Handler handler, bool idempotent)
+      : idempotent_(idempotent),
+        fn_(std::move(fn)),
         handler_(std::move(handler)),
         // Keeps the caller's io_context from running out of work while we hold
         // its continuation.
@@ -64,7 +68,7 @@ class JobImpl final : public Job {
       auto op = fn_(conn, changes);
       result_.emplace(co_await std::move(op));
     } catch (const PgError& e) {
-      if (e.connection_lost() || e.retryable() || conn.is_bad()) throw;
+      if (e.connection_lost() || e.retryable() || e.read_only_server() || conn.is_bad()) throw;
       error = e.to_error();
     } catch (const std::exception& e) {
       error = Error{ErrorCode::kInternal, e.what()};
@@ -73,6 +77,7 @@ class JobImpl final : public Job {
     co_return result_->has_value();
   }
 
+  bool idempotent() const override { return idempotent_; }
   void fail(const Error& e) override { result_.emplace(boost::system::in_place_error, e); }
 
   void complete() override {
@@ -87,6 +92,7 @@ class JobImpl final : public Job {
   using Executor =
       std::decay_t<decltype(asio::prefer(asio::get_associated_executor(std::declval<Handler&>()),
                                          asio::execution::outstanding_work.tracked))>;
+  bool idempotent_;
   F fn_;
   Handler handler_;
   Executor work_;
@@ -116,6 +122,19 @@ std::optional<std::pair<std::uint64_t, MailboxChange>> parse_payload(std::string
   return std::make_pair(v[0], c);
 }
 
+// "target_session_attrs=read-write" -> "...=prefer-standby" (URL or key=value
+// form); "" when the conninfo does not ask for a writable server.
+std::string standby_conninfo_of(const std::string& conninfo) {
+  constexpr std::string_view kWrite = "target_session_attrs=read-write";
+  auto at = conninfo.find(kWrite);
+  if (at == std::string::npos) return "";
+  std::string out = conninfo;
+  out.replace(at, kWrite.size(), "target_session_attrs=prefer-standby");
+  return out;
+}
+
+using Clock = std::chrono::steady_clock;
+
 // The loops catch every database error; anything else escaping one is a bug
 // and must not be swallowed (co_spawn's `detached` would).
 void rethrow(std::exception_ptr e) {
@@ -125,8 +144,10 @@ void rethrow(std::exception_ptr e) {
 class Engine {
  public:
   explicit Engine(PostgresOptions options)
-      : options_(std::move(options)), wake_(io_), listen_retry_(io_) {
+      : options_(std::move(options)), wake_(io_), listen_retry_(io_), heartbeat_timer_(io_) {
     if (options_.max_batch_jobs == 0) options_.max_batch_jobs = 1;
+    if (options_.standby_conninfo.empty())
+      options_.standby_conninfo = standby_conninfo_of(options_.conninfo);
     std::random_device rd;
     node_id_ = (std::uint64_t{rd()} << 32 | rd()) & 0x7fffffffffffffffULL;
     wake_.expires_at(asio::steady_timer::time_point::max());
@@ -152,11 +173,16 @@ class Engine {
 
   template <class F>
   auto write(F fn) {
-    return submit(std::move(fn), true);
+    return submit(std::move(fn), true, false);
+  }
+  // A write that may run again after a COMMIT of unknown outcome (see Job).
+  template <class F>
+  auto write_idempotent(F fn) {
+    return submit(std::move(fn), true, true);
   }
   template <class F>
   auto read(F fn) {
-    return submit(std::move(fn), false);
+    return submit(std::move(fn), false, false);
   }
 
   ChangeHub& hub() { return hub_; }
@@ -177,12 +203,12 @@ class Engine {
   }
 
   template <class F>
-  auto submit(F fn, bool is_write) {
+  auto submit(F fn, bool is_write, bool idempotent) {
     using R = typename std::invoke_result_t<F&, PgConn&, Changes&>::value_type;
     return asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
-        [this, is_write](auto handler, F f) {
-          std::unique_ptr<Job> job =
-              std::make_unique<JobImpl<R, F, decltype(handler)>>(std::move(f), std::move(handler));
+        [this, is_write, idempotent](auto handler, F f) {
+          std::unique_ptr<Job> job = std::make_unique<JobImpl<R, F, decltype(handler)>>(
+              std::move(f), std::move(handler), idempotent);
           {
             std::lock_guard lock(pending_mu_);
             ++pending_;
@@ -201,33 +227,85 @@ class Engine {
       stopping_ = true;
       wake_.cancel();
       listen_retry_.cancel();
+      heartbeat_timer_.cancel();
       if (listener_) listener_->cancel_wait();
     });
     thread_.join();
   }
 
+  // A connection to the writable primary (the conninfo as configured). Its
+  // failures and successes tell the retry policy whether the database is down.
   awaitable<std::unique_ptr<PgConn>> open_conn() {
-    auto conn = co_await PgConn::connect(io_, options_.conninfo, options_.connect_timeout);
+    std::unique_ptr<PgConn> conn;
+    try {
+      auto op = open_session(options_.conninfo);
+      conn = co_await std::move(op);
+      if (!migrated_) {
+        co_await migrate(*conn, options_.schema_version);
+        migrated_ = true;
+      }
+    } catch (const PgError&) {
+      primary_failed_at_ = Clock::now();
+      if (!down_since_) down_since_ = primary_failed_at_;
+      throw;
+    }
+    down_since_.reset();
+    primary_failed_at_.reset();
+    co_return conn;
+  }
+
+  awaitable<std::unique_ptr<PgConn>> open_session(const std::string& conninfo) {
+    auto conn = co_await PgConn::connect(io_, conninfo, options_.connect_timeout);
     // Durability is not left to the server's default: a write completes only
     // after its COMMIT is flushed (and, with synchronous standbys, replicated).
     co_await conn->exec_script("SET synchronous_commit TO on; SET client_min_messages TO warning");
     co_return conn;
   }
 
-  // Connects, migrates, LISTENs, then starts the pool's loops. Throws on failure.
+  // Whether an operation that started at `started` may try once more: within
+  // its own retry budget, and the database not unreachable for longer than it.
+  bool may_retry(Clock::time_point started) const {
+    if (stopping_) return false;
+    auto now = Clock::now();
+    if (now - started >= options_.retry_budget) return false;
+    return !down_since_ || now - *down_since_ < options_.retry_budget;
+  }
+
+  // Reads go to the standby while the primary has refused a connection within
+  // the last second (then the primary is tried again).
+  bool read_from_standby() const {
+    return !options_.standby_conninfo.empty() && primary_failed_at_ &&
+           Clock::now() - *primary_failed_at_ < std::chrono::seconds(1);
+  }
+
+  awaitable<void> sleep(std::chrono::milliseconds d) {
+    asio::steady_timer t(io_);
+    t.expires_after(d);
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // Connects, migrates, LISTENs, then starts the pool's loops. Throws on failure,
+  // unless start_unavailable: then the loops start anyway and connect (and
+  // migrate) when they can.
   awaitable<void> start() {
-    {
-      auto conn = co_await open_conn();
-      co_await migrate(*conn, options_.schema_version);
+    std::unique_ptr<PgConn> listener;
+    try {
+      listener = co_await open_conn();
+      std::string listen = "LISTEN " + quoted_channel();
+      co_await listener->exec_script(listen);
+    } catch (const PgError&) {
+      if (!options_.start_unavailable) throw;
+      listener.reset();
+    } catch (const std::exception&) {
+      throw;  // a database newer than this code: never start on it
     }
-    auto listener = co_await open_conn();
-    std::string listen = "LISTEN " + quoted_channel();
-    co_await listener->exec_script(listen);
     asio::co_spawn(io_, listen_loop(std::move(listener)), rethrow);
     int writers = std::max(1, options_.pool_size / 2);
     int readers = std::max(1, options_.pool_size - writers);
     for (int i = 0; i < writers; ++i) asio::co_spawn(io_, writer_loop(), rethrow);
     for (int i = 0; i < readers; ++i) asio::co_spawn(io_, reader_loop(), rethrow);
+    if (options_.heartbeat) asio::co_spawn(io_, heartbeat_loop(), rethrow);
   }
 
   std::string quoted_channel() const {
@@ -263,19 +341,26 @@ class Engine {
 
   // Group commit: each job runs in its own SAVEPOINT of one transaction and
   // callers learn their result only after COMMIT returned. A transaction that
-  // failed before COMMIT was sent (lost connection, deadlock) has left nothing
-  // behind and is retried as a whole on a fresh connection; once COMMIT was
-  // sent, a failure or an unknown outcome fails every job (kUnavailable), never
-  // reports success.
+  // failed before COMMIT was sent (lost connection, failover, deadlock) has left
+  // nothing behind and runs again, on a fresh connection with backoff, within
+  // the retry budget. A connection lost while COMMIT was in flight leaves the
+  // outcome unknown: only idempotent jobs (deliveries with an idempotency key,
+  // which find out themselves whether they already happened) run again; the
+  // others fail with kUnavailable. Nothing of unknown outcome, and no COMMIT
+  // whose wait for the synchronous standby was cancelled, is reported as success.
   awaitable<void> run_batch(std::unique_ptr<PgConn>& conn,
                             std::vector<std::unique_ptr<Job>>& batch) {
     Changes changes;
     std::optional<Error> batch_error;
-    for (int attempt = 0;; ++attempt) {
+    const auto started = Clock::now();
+    std::chrono::milliseconds backoff{50};
+    int deadlocks = 0;
+    for (;;) {
       changes.clear();
       bool commit_sent = false;
       bool injected = false;
       bool connecting = false;
+      bool not_durable = false;
       std::optional<PgError> error;
       try {
         if (!conn || conn->is_bad()) {
@@ -302,15 +387,21 @@ class Engine {
             throw PgError("COMMIT failed (injected)", "", false);
           }
         }
+        conn->reset_notices();
         commit_sent = true;
         auto r = co_await conn->query("COMMIT");
         // COMMIT of an aborted transaction answers ROLLBACK, without an error.
         if (r.command() != "COMMIT") throw PgError("COMMIT answered " + r.command(), "", false);
+        if (conn->sync_rep_cancelled()) {
+          not_durable = true;
+          throw PgError("COMMIT's wait for the synchronous standby was cancelled", "", false);
+        }
         break;
       } catch (const PgError& e) {
         error = e;
       }
-      bool lost = !conn || conn->is_bad() || error->connection_lost();
+      bool lost = !conn || conn->is_bad() || error->connection_lost() ||
+                  error->read_only_server();
       if (!lost && !commit_sent) {
         try {
           co_await conn->exec_script("ROLLBACK");
@@ -319,12 +410,19 @@ class Engine {
         }
       }
       if (lost) conn.reset();
+      // An error answer to COMMIT means it rolled back; only a connection lost
+      // while it was in flight leaves the outcome unknown.
+      bool unknown = commit_sent && lost;
+      if (injected || not_durable || (commit_sent && !lost && !error->retryable())) {
+        batch_error = Error{ErrorCode::kUnavailable,
+                            std::string("commit failed: ") + error->what()};
+        break;
+      }
       // Jobs of one batch may lock mailboxes in an order that conflicts with
       // another transaction's (this node's other writer, another node): after
       // a deadlock, run them one per transaction, where each takes its locks
       // in ascending order.
-      if (!commit_sent && !injected && !connecting && !lost && error->retryable() &&
-          batch.size() > 1) {
+      if (!unknown && !lost && error->retryable() && batch.size() > 1) {
         for (auto& job : batch) {
           std::vector<std::unique_ptr<Job>> one;
           one.push_back(std::move(job));
@@ -332,14 +430,30 @@ class Engine {
         }
         co_return;
       }
-      // A pooled connection that died while idle is worth one more try; a
-      // database that refuses new connections is not (fail fast: degraded mode).
-      if (!commit_sent && !injected && !connecting &&
-          ((lost && attempt < 2) || (error->retryable() && attempt < 4)))
+      if (!unknown && !lost && error->retryable() && ++deadlocks <= 4) continue;
+      if (unknown) {
+        // Those that cannot tell whether they happened are answered now.
+        std::vector<std::unique_ptr<Job>> again;
+        for (auto& job : batch) {
+          if (job->idempotent()) {
+            again.push_back(std::move(job));
+            continue;
+          }
+          job->fail(Error{ErrorCode::kUnavailable,
+                          std::string("the outcome of COMMIT is unknown: ") + error->what()});
+          complete(*job);
+        }
+        batch = std::move(again);
+        if (batch.empty()) co_return;
+      }
+      if ((lost || connecting) && may_retry(started)) {
+        co_await sleep(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         continue;
+      }
       batch_error = Error{ErrorCode::kUnavailable,
-                          std::string(commit_sent ? "commit failed or its outcome is unknown: "
-                                                  : "transaction failed: ") +
+                          std::string(unknown ? "the outcome of COMMIT is unknown: "
+                                              : "transaction failed: ") +
                               error->what()};
       break;
     }
@@ -364,8 +478,12 @@ class Engine {
                         payloads);
   }
 
+  // Reads run on the primary, or on the standby while the primary refuses
+  // connections (failover, outage): they have no side effects, so a lost
+  // connection is simply replaced and the read run again within the budget.
   awaitable<void> reader_loop() {
-    std::unique_ptr<PgConn> conn;
+    std::unique_ptr<PgConn> primary;
+    std::unique_ptr<PgConn> standby;
     for (;;) {
       if (read_queue_.empty()) {
         if (stopping_) co_return;
@@ -375,13 +493,23 @@ class Engine {
       auto job = std::move(read_queue_.front());
       read_queue_.pop_front();
       Changes unused;
-      for (int attempt = 0;; ++attempt) {
+      const auto started = Clock::now();
+      std::chrono::milliseconds backoff{50};
+      int retries = 0;
+      for (;;) {
+        const bool on_standby = read_from_standby();
+        auto& conn = on_standby ? standby : primary;
         std::optional<PgError> error;
         bool connecting = false;
         try {
           if (!conn || conn->is_bad()) {
             connecting = true;
-            conn = co_await open_conn();
+            if (on_standby) {
+              auto op = open_session(options_.standby_conninfo);
+              conn = co_await std::move(op);
+            } else {
+              conn = co_await open_conn();
+            }
             connecting = false;
           }
           // One snapshot for all statements of the job.
@@ -401,8 +529,20 @@ class Engine {
           }
         }
         if (lost) conn.reset();
-        // Reads have no side effects: retry once on a fresh connection.
-        if (!connecting && attempt < 1 && (lost || error->retryable())) continue;
+        // The primary refused: the next round goes to the standby at once.
+        if (connecting && !on_standby && !options_.standby_conninfo.empty()) {
+          if (++retries <= 8) continue;
+        }
+        if (!lost && !connecting && error->retryable() && ++retries <= 4) continue;
+        if ((lost || connecting) && !stopping_ &&
+            Clock::now() - started < options_.retry_budget &&
+            (on_standby || may_retry(started))) {
+          if (retries++ > 0) {
+            co_await sleep(backoff);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+          }
+          continue;
+        }
         job->fail(Error{ErrorCode::kUnavailable, std::string("read failed: ") + error->what()});
         break;
       }
@@ -444,6 +584,36 @@ class Engine {
     }
   }
 
+  // The node's row in cluster_nodes, refreshed every 5 s on a connection of its
+  // own; rows of nodes not seen for a day are removed. Failures are retried on
+  // the next beat (a node in degraded mode simply stops refreshing).
+  awaitable<void> heartbeat_loop() {
+    const auto& hb = *options_.heartbeat;
+    const auto started = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    std::unique_ptr<PgConn> conn;
+    while (!stopping_) {
+      try {
+        if (!conn || conn->is_bad()) conn = co_await open_conn();
+        co_await conn->query(
+            "INSERT INTO cluster_nodes(node_id, host, version, serves, started_at, last_seen) "
+            "VALUES ($1, $2, $3, $4, to_timestamp($5), now()) ON CONFLICT (node_id) DO UPDATE SET "
+            "host = EXCLUDED.host, version = EXCLUDED.version, serves = EXCLUDED.serves, "
+            "started_at = EXCLUDED.started_at, last_seen = now()",
+            hb.node_id, hb.host, hb.version, hb.serves, started);
+        co_await conn->query(
+            "DELETE FROM cluster_nodes WHERE last_seen < now() - interval '1 day'");
+      } catch (const PgError&) {
+        conn.reset();
+      }
+      if (stopping_) break;  // shutdown() cancelled no wait of ours
+      heartbeat_timer_.expires_after(std::chrono::seconds(5));
+      boost::system::error_code ec;
+      co_await heartbeat_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
   void deliver_notifications(PgConn& conn) {
     Changes changes;
     while (PGnotify* n = PQnotifies(conn.native())) {
@@ -460,12 +630,17 @@ class Engine {
   asio::io_context io_;
   asio::steady_timer wake_;  // cancelled to wake idle loops; never expires
   asio::steady_timer listen_retry_;
+  asio::steady_timer heartbeat_timer_;
   // io thread only:
   std::deque<std::unique_ptr<Job>> write_queue_;
   std::deque<std::unique_ptr<Job>> read_queue_;
   bool stopping_ = false;
   PgConn* listener_ = nullptr;
   std::uint64_t hook_calls_ = 0;
+  bool migrated_ = false;
+  // Since when the primary refuses connections; the last refusal.
+  std::optional<Clock::time_point> down_since_;
+  std::optional<Clock::time_point> primary_failed_at_;
   std::thread thread_;
   std::mutex pending_mu_;
   std::condition_variable pending_cv_;
@@ -479,15 +654,31 @@ Result<ops::PreparedBlob> prepare_blob(const std::string& raw, std::size_t max_b
   return ops::PreparedBlob{sha256_hex(raw), std::move(*frame), raw.size()};
 }
 
+// 128 random bits as hex.
+std::string random_key() {
+  thread_local std::mt19937_64 gen{std::random_device{}() ^
+                                   (std::uint64_t{std::random_device{}()} << 32)};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 2; ++i) {
+    std::uint64_t v = gen();
+    for (int j = 0; j < 16; ++j, v >>= 4) out += kHex[v & 15];
+  }
+  return out;
+}
+
 // Hashing and compression happen on the caller's thread, not the io thread.
 Async<std::vector<Result<Delivered>>> deliver_on(Engine& engine, Delivery d) {
   auto blob = prepare_blob(d.raw, engine.options().max_message_bytes);
   if (!blob) co_return blob.error();
   d.raw = std::string();
+  // Every delivery carries an idempotency key (the caller's, or one of its own),
+  // so that a COMMIT whose outcome was lost with the connection is resolved by
+  // running it again: the store answers the earlier results if it had committed.
+  if (d.idempotency_key.empty()) d.idempotency_key = "pg-engine:" + random_key();
   // GCC 12: build the operation in its own statement, never inside co_await.
-  auto op = engine.write([d = std::move(d), b = std::move(*blob)](PgConn& c, Changes& ch) {
-    return ops::deliver(c, ch, d, b);
-  });
+  auto op = engine.write_idempotent([d = std::move(d), b = std::move(*blob)](
+                                        PgConn& c, Changes& ch) { return ops::deliver(c, ch, d, b); });
   co_return co_await std::move(op);
 }
 
@@ -856,7 +1047,65 @@ class PostgresStore final : public Store {
   PostgresQueueStore queue_;
 };
 
+awaitable<ClusterStatus> query_cluster_status(asio::io_context& io, std::string conninfo) {
+  auto conn = co_await PgConn::connect(io, conninfo, std::chrono::seconds(10));
+  ClusterStatus out;
+  auto role = co_await conn->query(
+      "SELECT coalesce(host(inet_server_addr()), 'local') || ':' || current_setting('port'), "
+      "NOT pg_is_in_recovery(), current_setting('synchronous_standby_names'), "
+      "current_setting('synchronous_commit')");
+  out.server = role.text(0, 0);
+  out.primary = role.boolean(0, 1);
+  out.synchronous_standby_names = role.text(0, 2);
+  out.synchronous_commit = role.text(0, 3);
+  if (out.primary) {
+    auto standbys = co_await conn->query(
+        "SELECT application_name || ' ' || coalesce(host(client_addr), 'local') || ' ' || state || "
+        "' ' || sync_state FROM pg_stat_replication ORDER BY application_name");
+    for (int i = 0; i < standbys.size(); ++i) out.standbys.push_back(standbys.text(i, 0));
+  }
+  auto exists = co_await conn->query("SELECT to_regclass('cluster_nodes') IS NOT NULL");
+  if (exists.boolean(0, 0)) {
+    auto rows = co_await conn->query(
+        "SELECT node_id, host, version, serves, extract(epoch FROM started_at)::bigint, "
+        "extract(epoch FROM last_seen)::bigint, "
+        "extract(epoch FROM clock_timestamp() - last_seen)::float8::text "
+        "FROM cluster_nodes ORDER BY node_id");
+    for (int i = 0; i < rows.size(); ++i) {
+      ClusterNode n{rows.text(i, 0), rows.text(i, 1), rows.text(i, 2), rows.text(i, 3),
+                    rows.i64(i, 4),  rows.i64(i, 5),  std::stod(rows.text(i, 6))};
+      out.nodes.push_back(std::move(n));
+    }
+  }
+  co_return out;
+}
+
 }  // namespace
+
+Result<ClusterStatus> read_cluster_status(const std::string& conninfo) {
+  // The primary; while there is none, any server (a standby still answers).
+  std::vector<std::string> tries{conninfo};
+  if (auto standby = standby_conninfo_of(conninfo); !standby.empty()) tries.push_back(standby);
+  std::string last_error;
+  for (const auto& c : tries) {
+    asio::io_context io;
+    std::optional<ClusterStatus> out;
+    asio::co_spawn(io, query_cluster_status(io, c), [&](std::exception_ptr e, ClusterStatus s) {
+      if (!e) {
+        out = std::move(s);
+        return;
+      }
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        last_error = ex.what();
+      }
+    });
+    io.run();
+    if (out) return std::move(*out);
+  }
+  return Error{ErrorCode::kUnavailable, last_error};
+}
 
 Result<std::unique_ptr<Store>> open_postgres_store(PostgresOptions options) {
   try {

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "store/conformance/conformance.hpp"
+#include "store/postgres/schema.hpp"
 
 namespace taube::store::postgres {
 namespace {
@@ -470,35 +471,73 @@ TEST_F(PostgresNodes, KilledConnectionsAreReplacedAndTheNextOperationSucceeds) {
   EXPECT_TRUE(arrived) << "the LISTEN connection was not re-established";
 }
 
-TEST(PostgresStore, ConnectionLostAtCommitIsNeverReportedAsSuccess) {
-  auto db = create_database();
-  std::atomic<bool> kill{false};
+// Runs on the engine's io thread just before COMMIT is sent: when armed, the
+// backend of the transaction dies, so COMMIT goes to a dead connection and its
+// outcome is unknown to the engine.
+struct KillAtCommit {
+  std::string db;
+  std::atomic<bool> armed{false};
   std::atomic<int> killed{0};
-  // Runs on the engine's io thread just before COMMIT is sent: the backend of
-  // the transaction dies, so COMMIT goes to a dead connection.
-  auto store = open_store(db, [&] {
-    if (kill.exchange(false)) killed = kill_backends(db);
-    return true;
-  });
+  std::function<bool()> hook() {
+    return [this] {
+      if (armed.exchange(false)) killed = kill_backends(db);
+      return true;
+    };
+  }
+};
+
+TEST(PostgresStore, DeliveryWhoseCommitWasCutOffIsResolvedByItsIdempotencyKey) {
+  KillAtCommit k;
+  k.db = create_database();
+  auto store = open_store(k.db, k.hook());
   ASSERT_TRUE(sync(store->add_domain("example.org")));
   auto bob = sync(store->create_account("bob@example.org", "h"));
   ASSERT_TRUE(bob);
   auto m = conformance::make_message("lost", "at commit");
-  kill = true;
+  k.armed = true;
+  // No key of its own: the engine gives every delivery one, runs it again on a
+  // fresh connection, and the store tells whether the first COMMIT made it.
   auto r = sync(store->deliver(conformance::make_delivery(m, {DeliveryTarget{bob->id}})));
-  EXPECT_GE(killed.load(), 1);
-  ASSERT_FALSE(r) << "a COMMIT on a dead connection was reported as success";
-  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_GE(k.killed.load(), 1);
+  ASSERT_TRUE(r) << r.error().detail;
+  ASSERT_TRUE(r->front());
+  EXPECT_EQ(r->front()->uid, 1u);
   auto s = store->account(bob->id);
   auto inbox = sync(s->get_mailbox("INBOX"));
   ASSERT_TRUE(inbox);
-  EXPECT_EQ(inbox->counts.messages, 0u);
-  EXPECT_EQ(inbox->uid_next, 1u);
-  // The store carries on with a fresh connection and no UID gap.
-  auto again = sync(store->deliver(conformance::make_delivery(m, {DeliveryTarget{bob->id}})));
-  ASSERT_TRUE(again);
-  ASSERT_TRUE(again->front());
-  EXPECT_EQ(again->front()->uid, 1u);
+  EXPECT_EQ(inbox->counts.messages, 1u);  // exactly once
+  EXPECT_EQ(inbox->uid_next, 2u);
+  // With a caller's key, a second delivery is answered from the first.
+  auto keyed = conformance::make_delivery(m, {DeliveryTarget{bob->id}});
+  keyed.idempotency_key = "spool:test-1";
+  auto first = sync(store->deliver(keyed));
+  ASSERT_TRUE(first);
+  k.armed = true;
+  auto again = sync(store->deliver(keyed));
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(again->front()->uid, first->front()->uid);
+  EXPECT_EQ(sync(s->get_mailbox("INBOX"))->counts.messages, 2u);
+}
+
+TEST(PostgresStore, OtherWritesWhoseCommitWasCutOffAreNeverReportedAsSuccess) {
+  KillAtCommit k;
+  k.db = create_database();
+  auto store = open_store(k.db, k.hook());
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  auto bob = sync(store->create_account("bob@example.org", "h"));
+  ASSERT_TRUE(bob);
+  auto s = store->account(bob->id);
+  auto inbox = sync(s->get_mailbox("INBOX"));
+  ASSERT_TRUE(inbox);
+  k.armed = true;
+  auto r = sync(s->create_mailbox("Lost", SpecialUse::kNone));
+  EXPECT_GE(k.killed.load(), 1);
+  ASSERT_FALSE(r) << "a COMMIT on a dead connection was reported as success";
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  // The backend died before COMMIT arrived: nothing was stored, and the store
+  // carries on with a fresh connection.
+  EXPECT_EQ(sync(s->get_mailbox("Lost")).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(sync(s->create_mailbox("Lost", SpecialUse::kNone)));
 }
 
 TEST(PostgresStore, MultiHostConninfoSkipsAnUnreachableHost) {
@@ -567,6 +606,108 @@ TEST(PostgresStore, MigrationsAreVersionedAndResumeFromTheRecordedVersion) {
     ASSERT_TRUE(sync(store->add_domain("example.org")));
   }
   Admin admin(db);
+
+// The directory part of a unix-socket conninfo from the test server.
+std::string socket_dir(const std::string& conninfo) {
+  auto host_at = conninfo.find("host=") + 5;
+  return conninfo.substr(host_at, conninfo.find(" port=") - host_at);
+}
+
+TEST(PostgresStore, StartsWhileTheDatabaseIsUnreachableAndConnectsWhenItIsBack) {
+  auto db = create_database();
+  // The socket appears in `dir` only later (a symlink to the real one): until
+  // then, no server.
+  fs::path dir = fs::temp_directory_path() / ("taube-pg-later-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  PostgresOptions o;
+  o.conninfo = "host=" + dir.string() + " port=" + std::to_string(kPort) +
+               " user=postgres dbname=" + db;
+  o.connect_timeout = 2s;
+  o.retry_budget = 500ms;
+  o.start_unavailable = true;
+  auto opened = open_postgres_store(std::move(o));
+  ASSERT_TRUE(opened) << opened.error().detail;
+  auto& store = **opened;
+  auto down = sync(store.add_domain("example.org"));
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(sync(store.list_domains()).error().code, ErrorCode::kUnavailable);
+  std::string sock = ".s.PGSQL." + std::to_string(kPort);
+  fs::create_symlink(fs::path(socket_dir(server->conninfo(db))) / sock, dir / sock);
+  // The first connection migrates the (empty) database, then everything works.
+  auto up = sync(store.add_domain("example.org"));
+  ASSERT_TRUE(up) << up.error().detail;
+  auto domains = sync(store.list_domains());
+  ASSERT_TRUE(domains);
+  EXPECT_EQ(domains->size(), 1u);
+  opened->reset();
+  fs::remove_all(dir);
+}
+
+TEST(PostgresStore, WritesWaitOutABriefOutageWithinTheRetryBudget) {
+  auto db = create_database();
+  fs::path dir = fs::temp_directory_path() / ("taube-pg-flap-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string sock = ".s.PGSQL." + std::to_string(kPort);
+  fs::path real = fs::path(socket_dir(server->conninfo(db))) / sock;
+  fs::create_symlink(real, dir / sock);
+  PostgresOptions o;
+  o.conninfo = "host=" + dir.string() + " port=" + std::to_string(kPort) +
+               " user=postgres dbname=" + db;
+  o.connect_timeout = 2s;
+  o.retry_budget = 5s;
+  auto opened = open_postgres_store(std::move(o));
+  ASSERT_TRUE(opened) << opened.error().detail;
+  auto& store = **opened;
+  ASSERT_TRUE(sync(store.add_domain("example.org")));
+  // The "server" goes away (no new connections, the open ones killed) for 1 s.
+  fs::remove(dir / sock);
+  kill_backends(db);
+  std::thread back([&] {
+    std::this_thread::sleep_for(1s);
+    fs::create_symlink(real, dir / sock);
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = sync(store.add_domain("example.net"));
+  auto waited = std::chrono::steady_clock::now() - start;
+  back.join();
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_GE(waited, 900ms);
+  EXPECT_EQ(sync(store.list_domains())->size(), 2u);
+  opened->reset();
+  fs::remove_all(dir);
+}
+
+TEST(PostgresStore, HeartbeatRegistersTheNodeForClusterStatus) {
+  auto db = create_database();
+  PostgresOptions o;
+  o.conninfo = server->conninfo(db);
+  o.heartbeat = PostgresOptions::Heartbeat{"host-a:/var/taube", "mx1.example.org", "9.9.9",
+                                           "smtp 127.0.0.1:25, imap 127.0.0.1:143"};
+  auto opened = open_postgres_store(std::move(o));
+  ASSERT_TRUE(opened) << opened.error().detail;
+  std::optional<ClusterStatus> status;
+  for (int i = 0; i < 50; ++i) {
+    auto s = read_cluster_status(server->conninfo(db));
+    ASSERT_TRUE(s) << s.error().detail;
+    if (!s->nodes.empty()) {
+      status = std::move(*s);
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(status) << "no heartbeat row";
+  EXPECT_TRUE(status->primary);
+  ASSERT_EQ(status->nodes.size(), 1u);
+  const auto& n = status->nodes[0];
+  EXPECT_EQ(n.node_id, "host-a:/var/taube");
+  EXPECT_EQ(n.host, "mx1.example.org");
+  EXPECT_EQ(n.version, "9.9.9");
+  EXPECT_EQ(n.serves, "smtp 127.0.0.1:25, imap 127.0.0.1:143");
+  EXPECT_LT(n.age_s, 10.0);
+  EXPECT_LE(n.started, n.last_seen);
+}
+
   EXPECT_EQ(admin.exec("SELECT max(version) FROM schema_migrations"), "1");
   EXPECT_EQ(admin.exec("SELECT count(*) FROM pg_attribute WHERE attrelid = 'contents'::regclass "
                        "AND attname = 'fts'"),
@@ -574,14 +715,17 @@ TEST(PostgresStore, MigrationsAreVersionedAndResumeFromTheRecordedVersion) {
   auto store = open_store(db);
   EXPECT_EQ(admin.exec("SELECT string_agg(version::text, ',' ORDER BY version) "
                        "FROM schema_migrations"),
-            "1,2");
+            all);
   EXPECT_EQ(admin.exec("SELECT count(*) FROM pg_indexes WHERE indexname = 'contents_fts'"), "1");
   auto domains = sync(store->list_domains());
   ASSERT_TRUE(domains);
   ASSERT_EQ(domains->size(), 1u);  // data of version 1 survived
+  std::string all;
+  for (int v = 1; v <= latest_schema_version(); ++v) all += (v > 1 ? "," : "") + std::to_string(v);
   // Opening again applies nothing.
   auto again = open_store(db);
-  EXPECT_EQ(admin.exec("SELECT count(*) FROM schema_migrations"), "2");
+  EXPECT_EQ(admin.exec("SELECT count(*) FROM schema_migrations"),
+            std::to_string(latest_schema_version()));
 }
 
 }  // namespace

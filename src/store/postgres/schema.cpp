@@ -196,6 +196,18 @@ INSERT INTO dav_collections(owner_id, kind, name, displayname, components, creat
   ORDER BY a.id, d.kind;
 )sql";
 
+// Cluster membership: one row per taube node, refreshed by its heartbeat
+// (`taube cluster status`).
+constexpr const char* kClusterNodes = R"sql(
+CREATE TABLE cluster_nodes(
+  node_id TEXT COLLATE "C" PRIMARY KEY,
+  host TEXT NOT NULL,
+  version TEXT NOT NULL,
+  serves TEXT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  last_seen TIMESTAMPTZ NOT NULL);
+)sql";
+
 // The outbound queue (store/queue.hpp) and the idempotency keys of deliveries.
 // A queued message's blob stays while a queue row names it: blobs count their
 // queue rows (queue_refs) and go when neither contents nor queue need them.
@@ -262,7 +274,7 @@ CREATE TABLE delivery_keys(
 CREATE INDEX delivery_keys_age ON delivery_keys(created_at);
 )sql";
 
-constexpr std::array kSteps{kV1, kV2, kDav, kQueue};
+constexpr std::array kSteps{kV1, kV2, kDav, kQueue, kClusterNodes};
 constexpr std::int64_t kMigrationLock = 0x74617562;  // "taub"
 
 }  // namespace
