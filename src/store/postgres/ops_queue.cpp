@@ -18,9 +18,11 @@ namespace asio = boost::asio;
 std::int64_t secs(UnixTime t) { return t.time_since_epoch().count(); }
 UnixTime at(std::int64_t s) { return UnixTime{std::chrono::seconds{s}}; }
 
-#define TAUBE_QUEUE_COLUMNS                                                                    \
-  "id, domain, sender, envid, ret, submitted_by, blob_hash, size, created_at, next_attempt, " \
-  "attempts, held, delay_notified, lease_owner, lease_until, last_error "
+// Qualified: the claim's UPDATE ... FROM joins another relation with an id.
+#define TAUBE_QUEUE_COLUMNS                                                                 \
+  "q.id, q.domain, q.sender, q.envid, q.ret, q.submitted_by, q.blob_hash, q.size, "        \
+  "q.created_at, q.next_attempt, q.attempts, q.held, q.delay_notified, q.lease_owner, "    \
+  "q.lease_until, q.last_error "
 
 QueueEntry entry_from(const Rows& r, int i) {
   QueueEntry e;
@@ -210,14 +212,15 @@ Op<void> record_attempt(PgConn& c, QueueEntryId id, const std::string& node,
 
 Op<std::vector<QueueEntry>> list_queue(PgConn& c) {
   std::vector<QueueEntry> out;
-  auto r = co_await c.query("SELECT " TAUBE_QUEUE_COLUMNS "FROM queue ORDER BY id");
+  auto r = co_await c.query("SELECT " TAUBE_QUEUE_COLUMNS "FROM queue q ORDER BY q.id");
   for (int i = 0; i < r.size(); ++i) out.push_back(entry_from(r, i));
   co_await load_recipients(c, out);
   co_return out;
 }
 
 Op<QueueEntry> get_queue_entry(PgConn& c, QueueEntryId id) {
-  auto r = co_await c.query("SELECT " TAUBE_QUEUE_COLUMNS "FROM queue WHERE id = $1", id.value);
+  auto r =
+      co_await c.query("SELECT " TAUBE_QUEUE_COLUMNS "FROM queue q WHERE q.id = $1", id.value);
   if (r.empty()) co_return not_found();
   std::vector<QueueEntry> one{entry_from(r, 0)};
   co_await load_recipients(c, one);
