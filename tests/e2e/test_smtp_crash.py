@@ -108,6 +108,8 @@ class SmtpCrashTest(TaubeCase):
         copy and its queue entry, exactly once, and an unacknowledged one has both or
         neither. Checked on the killed node's database (opening it recovers the WAL)."""
         config = self.isolated_config()
+        with open(config, "a") as f:
+            f.write("\n[outbound]\nenabled = false\n")  # the queue stays as the sessions left it
         server = self.start_server(config=config)
         port = self.ports["submission"]  # AUTH in clear is allowed from loopback
         acked, lock, failures = [], threading.Lock(), []
