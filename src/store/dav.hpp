@@ -92,9 +92,9 @@ struct CollectionPatch {
 // A member of a collection (one .ics or .vcf).
 struct DavResource {
   CollectionId collection;
-  std::string name;  // path segment, e.g. "abc.ics"
-  std::string uid;   // iCalendar/vCard UID; may be empty (vCard 3 without UID)
-  std::string etag;  // lower-case hex SHA-256 of `content`, without quotes (strong)
+  std::string name;          // path segment, e.g. "abc.ics"
+  std::string uid;           // iCalendar/vCard UID; may be empty (vCard 3 without UID)
+  std::string etag;          // lower-case hex SHA-256 of `content`, without quotes (strong)
   std::string content_type;  // as given at put, e.g. "text/calendar; charset=utf-8"
   std::uint64_t size = 0;    // bytes of content
   UnixTime modified{};       // DAV:getlastmodified
@@ -145,9 +145,9 @@ struct ResourceFilter {
 
 // RFC 6578 sync-collection: what changed after a token.
 struct DavChanges {
-  std::uint64_t token = 0;            // the collection's current sync_token
-  std::vector<DavResource> changed;   // created or modified, without content, by name
-  std::vector<std::string> deleted;   // names removed (and not re-created), sorted
+  std::uint64_t token = 0;           // the collection's current sync_token
+  std::vector<DavResource> changed;  // created or modified, without content, by name
+  std::vector<std::string> deleted;  // names removed (and not re-created), sorted
 };
 
 // Where a UID lives (scheduling: find the organizer's or attendee's copy).

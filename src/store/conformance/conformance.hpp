@@ -38,6 +38,9 @@ class Harness {
   virtual ~Harness() = default;
   virtual Store& store() = 0;
   virtual SyncControl* sync_control() { return nullptr; }
+  // Closes the store and opens it again on the same data (same options);
+  // false when the harness cannot (then store() is unchanged). For DAV sync tokens.
+  virtual bool reopen() { return false; }
 };
 
 struct HarnessOptions {
@@ -90,6 +93,8 @@ class StoreConformance : public testing::TestWithParam<Backend> {
   void SetUp() override;
   void TearDown() override;
   void reset(HarnessOptions options);  // replaces the store with a fresh one
+  // Harness::reopen(): store() then refers to the reopened store.
+  bool reopen() { return harness_->reopen(); }
   Store& store() { return harness_->store(); }
   SyncControl* sync_control() { return harness_->sync_control(); }
 

@@ -119,29 +119,27 @@ UnixTime now();
 namespace dav {
 Op<std::vector<Collection>> list_collections(PgConn& c, AccountId actor, AccountId owner);
 Op<std::vector<Collection>> list_shared_with(PgConn& c, AccountId actor);
-Op<Collection> get_collection(PgConn& c, AccountId actor, AccountId owner,
-                                  const std::string& name);
+Op<Collection> get_collection(PgConn& c, AccountId actor, AccountId owner, const std::string& name);
 Op<Collection> get_collection(PgConn& c, AccountId actor, CollectionId id);
 Op<Collection> create_collection(PgConn& c, AccountId actor, AccountId owner,
-                                     const NewCollection& nc);
+                                 const NewCollection& nc);
 Op<Collection> update_collection(PgConn& c, AccountId actor, CollectionId id,
-                                     const CollectionPatch& patch);
+                                 const CollectionPatch& patch);
 Op<void> delete_collection(PgConn& c, AccountId actor, CollectionId id);
 Op<std::vector<DavResource>> list_resources(PgConn& c, AccountId actor, CollectionId id,
-                                                const ResourceFilter& filter);
-Op<DavResource> get_resource(PgConn& c, AccountId actor, CollectionId id,
-                                 const std::string& name);
+                                            const ResourceFilter& filter);
+Op<DavResource> get_resource(PgConn& c, AccountId actor, CollectionId id, const std::string& name);
 Op<std::vector<DavResource>> multiget(PgConn& c, AccountId actor, CollectionId id,
-                                          const std::vector<std::string>& names);
+                                      const std::vector<std::string>& names);
 // `etag` is the SHA-256 of put.content, computed on the caller's thread.
 Op<DavPutResult> put_resource(PgConn& c, AccountId actor, CollectionId id, const DavPut& put,
-                                  const std::string& etag);
+                              const std::string& etag);
 Op<std::uint64_t> delete_resource(PgConn& c, AccountId actor, CollectionId id,
-                                      const std::string& name,
-                                      const std::optional<std::string>& if_match);
+                                  const std::string& name,
+                                  const std::optional<std::string>& if_match);
 Op<DavChanges> changes_since(PgConn& c, AccountId actor, CollectionId id, std::uint64_t token);
 Op<std::vector<ResourceRef>> find_uid(PgConn& c, AccountId actor, AccountId owner,
-                                          const std::string& uid);
+                                      const std::string& uid);
 Op<void> set_share(PgConn& c, CollectionId id, AccountId sharee, Access access);
 Op<void> remove_share(PgConn& c, CollectionId id, AccountId sharee);
 Op<std::vector<Share>> list_shares(PgConn& c, const std::optional<AccountId>& account);

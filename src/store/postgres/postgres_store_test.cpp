@@ -204,6 +204,7 @@ class PostgresHarness final : public conformance::Harness {
       control_ = std::make_unique<CommitControl>();
       hook = [c = control_.get()] { return c->on_commit(); };
     }
+    hook_ = hook;  // for reopen()
     store_ = open_store(db_, std::move(hook));
   }
   ~PostgresHarness() override {
@@ -216,10 +217,16 @@ class PostgresHarness final : public conformance::Harness {
   }
   Store& store() override { return *store_; }
   conformance::SyncControl* sync_control() override { return control_.get(); }
+  bool reopen() override {
+    store_.reset();
+    store_ = open_store(db_, hook_);
+    return true;
+  }
 
  private:
   std::string db_;
   std::unique_ptr<CommitControl> control_;
+  std::function<bool()> hook_;
   std::unique_ptr<Store> store_;
 };
 

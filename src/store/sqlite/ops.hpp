@@ -124,8 +124,7 @@ Result<Collection> update_collection(Db& db, AccountId actor, CollectionId id,
 Result<void> delete_collection(Db& db, AccountId actor, CollectionId id);
 Result<std::vector<DavResource>> list_resources(Db& db, AccountId actor, CollectionId id,
                                                 const ResourceFilter& filter);
-Result<DavResource> get_resource(Db& db, AccountId actor, CollectionId id,
-                                 const std::string& name);
+Result<DavResource> get_resource(Db& db, AccountId actor, CollectionId id, const std::string& name);
 Result<std::vector<DavResource>> multiget(Db& db, AccountId actor, CollectionId id,
                                           const std::vector<std::string>& names);
 // `etag` is the SHA-256 of put.content, computed on the caller's thread.

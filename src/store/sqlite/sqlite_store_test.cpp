@@ -89,6 +89,7 @@ class SqliteHarness final : public conformance::Harness {
       sync_ = std::make_unique<VfsSyncControl>();
       o.on_sync = [s = sync_.get()] { return s->on_sync(); };
     }
+    options_ = o;  // for reopen()
     auto store = open_sqlite_store(std::move(o));
     if (!store) throw std::runtime_error("open: " + store.error().detail);
     store_ = std::move(*store);
@@ -96,10 +97,18 @@ class SqliteHarness final : public conformance::Harness {
   ~SqliteHarness() override { store_.reset(); }
   Store& store() override { return *store_; }
   conformance::SyncControl* sync_control() override { return sync_.get(); }
+  bool reopen() override {
+    store_.reset();
+    auto store = open_sqlite_store(options_);
+    if (!store) throw std::runtime_error("reopen: " + store.error().detail);
+    store_ = std::move(*store);
+    return true;
+  }
 
  private:
   TempDir dir_;
   std::unique_ptr<VfsSyncControl> sync_;
+  SqliteOptions options_;
   std::unique_ptr<Store> store_;
 };
 
