@@ -14,6 +14,7 @@
 #include "admin/admin.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
+#include "mailauth/dkim_sign.hpp"
 #include "server/server.hpp"
 
 namespace {
@@ -134,6 +135,15 @@ int main(int argc, char** argv) {
   auto* mailbox = app.add_subcommand("mailbox", "mailboxes")->require_subcommand(1);
   mailbox->add_subcommand("list", "a user's mailboxes with counts")->add_option("USER", address)->required();
 
+  auto* dkim = app.add_subcommand("dkim", "DKIM signing keys")->require_subcommand(1);
+  std::string dkim_domain, dkim_selector = "taube", dkim_algorithm = "rsa";
+  auto* dkim_generate = dkim->add_subcommand(
+      "generate", "create DOMAIN's signing key in <data>/dkim and print the DNS TXT record to publish");
+  dkim_generate->add_option("DOMAIN", dkim_domain)->required();
+  dkim_generate->add_option("--selector", dkim_selector, "selector (default taube)");
+  dkim_generate->add_option("--algorithm", dkim_algorithm, "rsa (2048 bits, default) or ed25519")
+      ->check(CLI::IsMember({"rsa", "ed25519"}));
+
   auto* config_cmd = app.add_subcommand("config", "configuration")->require_subcommand(1);
   config_cmd->add_subcommand("check", "validate the configuration and print the result");
 
@@ -157,6 +167,15 @@ int main(int argc, char** argv) {
     }
     if (config_cmd->parsed()) {
       std::printf("configuration ok%s%s\n", config_file.empty() ? " (defaults)" : ": ", config_file.c_str());
+      return 0;
+    }
+    if (dkim->parsed()) {
+      const auto algorithm = dkim_algorithm == "ed25519" ? mailauth::DkimAlgorithm::kEd25519Sha256
+                                                         : mailauth::DkimAlgorithm::kRsaSha256;
+      auto key = or_die(mailauth::generate_key_file(cfg.dkim_dir(), dkim_domain, dkim_selector, algorithm));
+      std::printf("wrote %s\nPublish this TXT record:\n%s\n",
+                  mailauth::key_file(cfg.dkim_dir(), key.domain, key.selector).c_str(),
+                  mailauth::dns_zone_line(key).c_str());
       return 0;
     }
     auto store = open_or_die(cfg);

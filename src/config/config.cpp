@@ -201,6 +201,16 @@ Result<void> read_all(Reader& r, Config& c) {
   TAUBE_TRY(r.read_string("dns.resolver", c.dns.resolver));
   TAUBE_TRY(r.read_seconds("dns.timeout_seconds", c.dns.timeout, 1, 300));
   TAUBE_TRY(r.read_string("dns.trust_anchor_file", c.dns.trust_anchor_file));
+  TAUBE_TRY(r.read_bool("mailauth.verify_inbound", c.mailauth.verify_inbound));
+  TAUBE_TRY(r.read_string("mailauth.dmarc_policy", c.mailauth.dmarc_policy));
+  TAUBE_TRY(r.read_seconds("mailauth.check_timeout_seconds", c.mailauth.check_timeout, 1, 600));
+  {
+    std::string dkim_dir;
+    TAUBE_TRY(r.read_string("mailauth.dkim_directory", dkim_dir));
+    if (!dkim_dir.empty()) c.mailauth.dkim_directory = dkim_dir;
+  }
+  if (c.mailauth.dmarc_policy != "mark" && c.mailauth.dmarc_policy != "enforce")
+    return fail(ErrorCode::kInvalidArgument, "mailauth.dmarc_policy must be \"mark\" or \"enforce\"");
   TAUBE_TRY(r.read_bool("outbound.enabled", c.outbound.enabled));
   TAUBE_TRY(r.read_string("outbound.node_id", c.outbound.node_id));
   TAUBE_TRY(r.read_string_map("outbound.routes", c.outbound.routes));
@@ -253,6 +263,10 @@ std::filesystem::path Config::resolve(const std::filesystem::path& p) const {
 
 std::filesystem::path Config::spool_dir() const {
   return spool.directory.empty() ? data_dir / "spool" : resolve(spool.directory);
+}
+
+std::filesystem::path Config::dkim_dir() const {
+  return mailauth.dkim_directory.empty() ? data_dir / "dkim" : resolve(mailauth.dkim_directory);
 }
 
 std::filesystem::path Config::cert_file() const {

@@ -84,6 +84,15 @@ struct DnsConfig {
   std::string trust_anchor_file;     // DNSSEC root key; "" = no validation
 };
 
+// [mailauth]: DKIM signing keys and the checks on mail arriving at the smtp (MX)
+// listener: SPF, DKIM, DMARC, written as Authentication-Results (src/mailauth).
+struct MailauthConfig {
+  bool verify_inbound = true;
+  std::string dmarc_policy = "mark";  // "mark": header only; "enforce": p=reject -> 550, quarantine -> Junk
+  std::chrono::seconds check_timeout{20};  // all lookups for one message
+  std::filesystem::path dkim_directory;    // default <data>/dkim: <domain>.<selector>.key
+};
+
 // [outbound]: delivery of mail for other domains from the store's queue.
 struct OutboundConfig {
   bool enabled = true;
@@ -118,6 +127,7 @@ struct Config {
   SpoolConfig spool;
   AlertConfig alert;
   DnsConfig dns;
+  MailauthConfig mailauth;
   OutboundConfig outbound;
 
   // Where a relative path in the configuration points: below data_dir.
@@ -126,6 +136,7 @@ struct Config {
   std::filesystem::path cert_file() const;
   std::filesystem::path key_file() const;
   std::filesystem::path spool_dir() const;
+  std::filesystem::path dkim_dir() const;
 };
 
 // The protocols that have a [listen] key, in the order they are reported.

@@ -102,6 +102,17 @@ min_interval_seconds = 5
   EXPECT_FALSE(parse_config("[spool]\nmax_bytes = 1\n", "t.toml"));
 }
 
+TEST(Config, MailauthKeys) {
+  auto c = parse_config("[mailauth]\ndmarc_policy = \"enforce\"\ncheck_timeout_seconds = 5\n"
+                        "dkim_directory = \"keys\"\n", "t.toml");
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->mailauth.dmarc_policy, "enforce");
+  EXPECT_EQ(c->mailauth.check_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(c->dkim_dir(), c->data_dir / "keys");
+  EXPECT_EQ(default_config().dkim_dir(), default_config().data_dir / "dkim");
+  EXPECT_FALSE(parse_config("[mailauth]\ndmarc_policy = \"reject\"\n", "t.toml"));
+}
+
 // The example file documents every key: it must parse, and it must mention every key.
 TEST(Config, ExampleFileParsesAndDocumentsEveryKey) {
   std::filesystem::path example = std::filesystem::path(TAUBE_SOURCE_DIR) / "docs" / "taube.example.toml";
@@ -118,7 +129,8 @@ TEST(Config, ExampleFileParsesAndDocumentsEveryKey) {
         "max_message_bytes", "max_recipients", "max_errors", "max_connections", "max_connections_per_ip",
         "command_timeout_seconds", "data_timeout_seconds", "max_append_bytes", "max_command_bytes",
         "idle_timeout_seconds", "directory", "max_bytes", "command", "webhook",
-        "min_interval_seconds", "max_body_bytes", "trusted_proxies"}) {
+        "min_interval_seconds", "max_body_bytes", "trusted_proxies", "verify_inbound", "dmarc_policy",
+        "check_timeout_seconds", "dkim_directory"}) {
     EXPECT_NE(text.find(std::string(key) + " ="), std::string::npos) << key;
   }
   for (std::string_view name : kListenerNames) {

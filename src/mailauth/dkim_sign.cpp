@@ -4,6 +4,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -107,6 +110,33 @@ Result<SigningKey> generate_signing_key(std::string domain, std::string selector
   key.algorithm = algorithm;
   key.domain = ascii::lower(domain);
   key.selector = std::move(selector);
+  return key;
+}
+
+Result<SigningKey> generate_key_file(const std::filesystem::path& directory, std::string domain,
+                                     std::string selector, DkimAlgorithm algorithm) {
+  if (domain.empty() || selector.empty() || selector.find_first_of("./") != std::string::npos ||
+      domain.find('/') != std::string::npos)
+    return fail(ErrorCode::kInvalidArgument, "a domain and a selector without '.' or '/' are needed");
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "cannot create " + directory.string() + ": " + ec.message());
+  const std::filesystem::path file = key_file(directory, domain, selector);
+  Result<SigningKey> key = generate_signing_key(std::move(domain), std::move(selector), algorithm);
+  if (!key) return key;
+  const std::string pem = private_key_pem(*key);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return fail(ErrorCode::kAlreadyExists, file.string() + " exists already");
+    return fail(ErrorCode::kUnavailable, "cannot create " + file.string());
+  }
+  const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    std::filesystem::remove(file, ec);
+    return fail(ErrorCode::kUnavailable, "cannot write " + file.string());
+  }
   return key;
 }
 

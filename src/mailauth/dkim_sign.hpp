@@ -47,6 +47,12 @@ Result<SigningKey> generate_signing_key(std::string domain, std::string selector
 // The key as PEM (PKCS#8) text, for writing to key_file() with mode 0600.
 std::string private_key_pem(const SigningKey& key);
 
+// `taube dkim generate`: a new key written to key_file(directory, domain, selector)
+// with mode 0600 (the directory is created). kAlreadyExists when that file exists
+// (a published key is never overwritten).
+Result<SigningKey> generate_key_file(const std::filesystem::path& directory, std::string domain,
+                                     std::string selector, DkimAlgorithm algorithm);
+
 // The TXT record value, e.g. "v=DKIM1; k=ed25519; p=...", and the zone-file line
 // "<selector>._domainkey.<domain>. IN TXT ( "..." "..." )" in 255-octet strings.
 std::string dns_record_value(const SigningKey& key);

@@ -3,7 +3,14 @@
 // Limits come from [smtp] in the configuration; one SessionOptions per listener,
 // shared read-only by its sessions.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
 
+#include <mutex>
+#include <random>
+
+#include "dns/resolver.hpp"
+#include "log/log.hpp"
+#include "mailauth/inbound.hpp"
 #include "metrics/node_metrics.hpp"
 #include "server/degraded.hpp"
 #include "server/protocols.hpp"
@@ -11,6 +18,96 @@
 
 namespace taube::server {
 namespace {
+
+// The MX listener's message check ([mailauth]): SPF, DKIM and DMARC before the
+// store. Its resolver is made on first use from the calling session's executor
+// (the node has no shared resolver yet); a failure to make one leaves mail
+// unchecked (logged once). Shared by the listener's sessions; thread-safe.
+class InboundChecker {
+ public:
+  explicit InboundChecker(const config::Config& config) {
+    settings_.authserv_id = config.hostname;
+    settings_.enforce = config.mailauth.dmarc_policy == "enforce";
+    resolver_options_.resolver = config.dns.resolver;
+    resolver_options_.timeout = config.dns.timeout;
+    resolver_options_.trust_anchor_file = config.dns.trust_anchor_file;
+    // Lookups start until the deadline and each may then take dns.timeout: keep the
+    // sum under the data timeout the client is waiting with.
+    auto budget = std::min(config.mailauth.check_timeout, config.smtp.data_timeout - config.dns.timeout);
+    timeout_ = std::max(budget, std::chrono::seconds(1));
+  }
+
+  dns::Resolver* resolver(boost::asio::any_io_executor executor) {
+    std::lock_guard lock(mutex_);
+    if (!resolver_ && !failed_) {
+      auto made = dns::Resolver::create(std::move(executor), resolver_options_);
+      if (made) {
+        resolver_ = std::move(*made);
+      } else {
+        failed_ = true;
+        log::error("mailauth.no_resolver", {log::kv("reason", made.error().detail)});
+      }
+    }
+    return resolver_.get();
+  }
+  const mailauth::InboundSettings& settings() const { return settings_; }
+  std::chrono::seconds timeout() const { return timeout_; }
+  unsigned roll() {
+    std::lock_guard lock(mutex_);
+    return std::uniform_int_distribution<unsigned>(0, 99)(random_);
+  }
+
+ private:
+  mailauth::InboundSettings settings_;
+  dns::ResolverOptions resolver_options_;
+  std::chrono::seconds timeout_{20};
+  std::mutex mutex_;
+  std::unique_ptr<dns::Resolver> resolver_;
+  bool failed_ = false;
+  std::minstd_rand random_{std::random_device{}()};
+};
+
+boost::asio::awaitable<smtp::server::MessageCheck> check_message(
+    std::shared_ptr<InboundChecker> checker, smtp::server::MessageCheckRequest request) {
+  using smtp::server::MessageCheck;
+  MessageCheck out;
+  boost::asio::any_io_executor executor = co_await boost::asio::this_coro::executor;
+  dns::Resolver* resolver = checker->resolver(executor);
+  if (!resolver) {
+    out.raw = std::move(request.raw);
+    co_return out;
+  }
+  mailauth::InboundRequest r;
+  r.remote_address = std::move(request.remote_address);
+  r.helo = std::move(request.helo);
+  r.mail_from = std::move(request.mail_from);
+  r.raw = std::move(request.raw);
+  r.deadline = std::chrono::steady_clock::now() + checker->timeout();
+  r.roll = checker->roll();
+  auto op = mailauth::check_inbound(*resolver, checker->settings(), std::move(r));
+  mailauth::InboundVerdict verdict = co_await std::move(op);
+  std::string dkim;
+  for (const mailauth::DkimOutcome& d : verdict.dkim)
+    dkim += (dkim.empty() ? "" : ",") + std::string(mailauth::to_string(d.result)) + ":" + d.domain;
+  log::info("smtp.mailauth", {log::kv("spf", mailauth::to_string(verdict.spf.result)),
+                              log::kv("dkim", dkim.empty() ? std::string("none") : dkim),
+                              log::kv("dmarc", mailauth::to_string(verdict.dmarc.result)),
+                              log::kv("from_domain", verdict.dmarc.from_domain)});
+  out.raw = std::move(verdict.raw);
+  switch (verdict.action) {
+    case mailauth::InboundVerdict::Action::kAccept:
+      out.action = MessageCheck::Action::kAccept;
+      break;
+    case mailauth::InboundVerdict::Action::kJunk:
+      out.action = MessageCheck::Action::kJunk;
+      break;
+    case mailauth::InboundVerdict::Action::kReject:
+      out.action = MessageCheck::Action::kReject;
+      out.reply_text = "Message rejected by the DMARC policy of " + verdict.dmarc.from_domain;
+      break;
+  }
+  co_return out;
+}
 
 smtp::server::SessionOptions session_options(const config::Config& config, smtp::server::Mode mode,
                                              std::shared_ptr<net::TlsContexts> tls,
@@ -28,6 +125,12 @@ smtp::server::SessionOptions session_options(const config::Config& config, smtp:
   o.spill_dir = config.data_dir / "tmp";
   o.allow_plaintext_auth_from_loopback = config.allow_plaintext_auth_from_loopback;
   if (tls) o.tls_context = [tls] { return tls->server(); };
+  if (mode == smtp::server::Mode::kSmtp && config.mailauth.verify_inbound) {
+    auto checker = std::make_shared<InboundChecker>(config);
+    o.check_message = [checker](smtp::server::MessageCheckRequest request) {
+      return check_message(checker, std::move(request));
+    };
+  }
   if (degraded) {
     o.spool_message = [degraded](spool::Entry entry) {
       return degraded->spool_message(std::move(entry));

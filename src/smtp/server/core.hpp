@@ -154,6 +154,9 @@ class SessionCore {
   // recipient for LMTP); kQuotaExceeded: 452 4.3.1 (spool full); else 451 4.3.0.
   // REQUIRES: need() == kDeliver.
   void spooled(const Result<void>& result);
+  // Instead of delivered(): the message was refused after DATA (the MX message
+  // check, e.g. DMARC p=reject); nothing was stored. REQUIRES: need() == kDeliver.
+  void refused(int code, std::string_view enhanced, std::string_view text);
 
   // For logs and tests.
   State state() const { return state_; }

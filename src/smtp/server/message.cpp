@@ -274,6 +274,14 @@ void SessionCore::spooled(const Result<void>& result) {
   settle();
 }
 
+void SessionCore::refused(int code, std::string_view enhanced, std::string_view text) {
+  need_ = Need::kInput;
+  event(Event::kInfo, "smtp.message_refused", {{"code", std::to_string(code)}});
+  reply(code, enhanced, text);
+  reset_transaction();
+  settle();
+}
+
 void SessionCore::delivered(const Result<std::vector<Result<store::Delivered>>>& results) {
   need_ = Need::kInput;
   if (!results || results->size() != targets_.size()) {

@@ -4,6 +4,7 @@
 // shell needs (timeouts, TLS context, clock). The functions must be thread-safe.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,22 @@
 #include "spool/spool.hpp"
 
 namespace taube::smtp::server {
+
+// What the MX role's message check (SessionOptions::check_message) is given and
+// answers: the message to store instead (e.g. with Authentication-Results added)
+// and whether to accept it, file it into Junk or refuse it with 550 5.7.1.
+struct MessageCheckRequest {
+  std::string remote_address;
+  std::string helo;
+  std::string mail_from;  // "" for <>
+  std::string raw;        // trace headers + content
+};
+struct MessageCheck {
+  enum class Action { kAccept, kJunk, kReject };
+  Action action = Action::kAccept;
+  std::string raw;         // the message to store
+  std::string reply_text;  // for kReject
+};
 
 struct SessionOptions : CoreOptions {
   // RFC 5321 4.5.3.2: the server waits this long for a command (4.5.3.2.7) and
@@ -41,6 +58,10 @@ struct SessionOptions : CoreOptions {
   // accepted unresolved while the store is unavailable.
   std::function<Result<void>(spool::Entry)> spool_message;
   std::function<bool(std::string_view domain)> is_known_local_domain;
+  // Mode::kSmtp only; unset = no check. Runs after DATA/BDAT, before the store
+  // (src/mailauth: SPF, DKIM, DMARC). It bounds its own time (well below
+  // data_timeout): the client waits for the final reply meanwhile.
+  std::function<boost::asio::awaitable<MessageCheck>(MessageCheckRequest)> check_message;
 };
 
 }  // namespace taube::smtp::server

@@ -260,6 +260,20 @@ awaitable<void> Session::deliver() {
     core_.delivered(failed);
     co_return;
   }
+  bool junk = false;
+  if (options_.check_message && options_.mode == Mode::kSmtp) {
+    MessageCheckRequest request{transport_.remote_address(), core_.helo(), core_.sender_address(),
+                                std::move(job.raw)};
+    auto check_op = options_.check_message(std::move(request));  // named: see DEVELOPMENT.md
+    MessageCheck check = co_await std::move(check_op);
+    job.raw = std::move(check.raw);
+    if (check.action == MessageCheck::Action::kReject) {
+      log::info("smtp.message_rejected", {log::kv("client", client()), log::kv("reason", check.reply_text)});
+      core_.refused(550, "5.7.1", check.reply_text);
+      co_return;
+    }
+    junk = check.action == MessageCheck::Action::kJunk;
+  }
   if (!core_.deferred_addresses().empty()) {
     // Some recipient could not be resolved (store unavailable at RCPT): the whole
     // message waits in the spool; the replayer resolves and delivers it.
@@ -268,6 +282,8 @@ awaitable<void> Session::deliver() {
   }
   job.meta = delivery::describe(job.raw);
   job.targets = core_.targets();
+  if (junk)
+    for (store::DeliveryTarget& t : job.targets) t.mailbox = "Junk";
   const std::size_t bytes = job.raw.size();
   const std::string message_id = job.meta.message_id;
   const std::size_t targets = job.targets.size();
