@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "admin/admin.hpp"
+#include "admin/share.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
 #include "mailauth/dkim_sign.hpp"
@@ -135,6 +136,20 @@ int main(int argc, char** argv) {
   auto* mailbox = app.add_subcommand("mailbox", "mailboxes")->require_subcommand(1);
   mailbox->add_subcommand("list", "a user's mailboxes with counts")->add_option("USER", address)->required();
 
+  auto* share = app.add_subcommand("share", "calendars and address books shared with other accounts")
+                    ->require_subcommand(1);
+  std::string share_owner, share_collection, share_sharee, share_access = "read", share_address;
+  for (const char* verb : {"add", "del"}) {
+    auto* sub = share->add_subcommand(verb, std::string(verb) == "add"
+                                                ? "share OWNER's COLLECTION with SHAREE (ACCESS: read or read-write)"
+                                                : "stop sharing OWNER's COLLECTION with SHAREE");
+    sub->add_option("OWNER", share_owner)->required();
+    sub->add_option("COLLECTION", share_collection, "e.g. calendar, contacts")->required();
+    sub->add_option("SHAREE", share_sharee)->required();
+    if (std::string(verb) == "add") sub->add_option("ACCESS", share_access, "read (default) or read-write");
+  }
+  share->add_subcommand("list", "shares of ADDRESS (as owner or sharee), or all")->add_option("ADDRESS", share_address);
+
   auto* dkim = app.add_subcommand("dkim", "DKIM signing keys")->require_subcommand(1);
   std::string dkim_domain, dkim_selector = "taube", dkim_algorithm = "rsa";
   auto* dkim_generate = dkim->add_subcommand(
@@ -205,6 +220,20 @@ int main(int argc, char** argv) {
         std::string password = read_password();
         or_die(run_sync(admin::set_password(*store, address, password)));
         std::printf("password changed for %s\n", address.c_str());
+      }
+    } else if (share->parsed()) {
+      if (share->got_subcommand("add")) {
+        or_die(run_sync(admin::add_share(*store, share_owner, share_collection, share_sharee, share_access)));
+        std::printf("shared %s/%s with %s (%s)\n", share_owner.c_str(), share_collection.c_str(),
+                    share_sharee.c_str(), share_access.c_str());
+      } else if (share->got_subcommand("del")) {
+        or_die(run_sync(admin::remove_share(*store, share_owner, share_collection, share_sharee)));
+        std::printf("stopped sharing %s/%s with %s\n", share_owner.c_str(), share_collection.c_str(),
+                    share_sharee.c_str());
+      } else {
+        std::optional<std::string> filter;
+        if (!share_address.empty()) filter = share_address;
+        std::printf("%s", admin::format_shares(or_die(run_sync(admin::list_shares(*store, filter)))).c_str());
       }
     } else if (alias->parsed()) {
       if (alias->got_subcommand("add")) {
