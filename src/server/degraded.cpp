@@ -178,37 +178,17 @@ awaitable<Result<void>> replay_entry(store::Store& store, spool::Spool& spool, s
     }
     for (store::AccountId a : *accounts) add_target(a.value);
   }
-  // The crash window between the COMMIT below and the unlink: each copy carries
-  // its spool id in a trace field, and a target whose INBOX already holds it is
-  // skipped, so a replay after such a crash does not deliver twice (unless the
-  // user moved the copy out of INBOX in between).
-  std::vector<store::DeliveryTarget> pending;
+  // The crash window between the COMMIT below and the unlink (or a COMMIT whose
+  // outcome was unknown): the spool id is the delivery's idempotency key, so a
+  // replay of a committed entry stores nothing and gets the earlier results.
+  // Each copy also carries the id in a trace field.
   const std::string field = std::string(kSpoolIdField);
-  for (store::DeliveryTarget& target : job.targets) {
-    std::unique_ptr<store::AccountStore> account = store.account(target.account);
-    std::string inbox_name = target.mailbox;
-    Result<store::Mailbox> inbox = co_await account->get_mailbox(std::move(inbox_name));
-    if (!inbox) {
-      if (inbox.error().code == ErrorCode::kUnavailable) co_return inbox.error();
-      pending.push_back(std::move(target));  // deliver() reports it
-      continue;
-    }
-    std::string name = field;
-    std::string value = id;
-    Result<std::vector<store::Uid>> found =
-        co_await account->header_search(inbox->id, std::move(name), std::move(value));
-    if (!found) co_return found.error();
-    if (found->empty())
-      pending.push_back(std::move(target));
-    else
-      log::warn("spool.already_delivered", {log::kv("id", id), log::kv("account", target.account.value)});
-  }
-  job.targets = std::move(pending);
   const std::size_t bytes = entry->raw.size();
   if (!job.targets.empty()) {
     job.raw = field + ": " + id + "\r\n" + entry->raw;
     job.meta = delivery::describe(job.raw);
     job.internal_date = entry->received;
+    job.idempotency_key = "spool:" + id;
     Result<std::vector<Result<store::Delivered>>> results = co_await store.deliver(std::move(job));
     if (!results) co_return results.error();  // nothing committed: try again later
     for (const Result<store::Delivered>& r : *results)
@@ -216,7 +196,7 @@ awaitable<Result<void>> replay_entry(store::Store& store, spool::Spool& spool, s
         log::error("spool.target_failed",
                    {log::kv("id", id), log::kv("reason", r.error().detail)});
   }
-  // A crash here delivers nothing twice: see the check above.
+  // A crash here delivers nothing twice: see the idempotency key above.
   Result<void> removed = spool.remove(id);
   if (!removed)
     log::error("spool.remove_failed", {log::kv("id", id), log::kv("reason", removed.error().detail)});

@@ -65,8 +65,9 @@ Result<int> post_webhook(const std::string& url, const std::string& body);
 
 // Delivers one spooled message to the store and removes it from the spool after
 // the store confirmed the commit. Each copy gets an "X-Taube-Spool-Id: <id>" trace
-// field first; a target whose INBOX already holds that id (a crash between the
-// commit and the removal) is skipped, so a replay never duplicates. Recipients spooled unresolved are resolved now;
+// field first; the id is also the delivery's idempotency key, so a replay after a
+// crash between the commit and the removal stores nothing twice (for ~7 days,
+// see store::Delivery::idempotency_key). Recipients spooled unresolved are resolved now;
 // one that no longer resolves is logged and skipped (no DSN yet). Errors:
 // kUnavailable (store still down: the entry stays), kInternal (corrupt entry: it
 // stays; the replayer logs it once and skips it until the next restart).

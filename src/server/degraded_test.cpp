@@ -213,6 +213,33 @@ TEST_F(ReplayTest, ACrashBetweenCommitAndRemoveDoesNotDuplicate) {
   EXPECT_EQ(inbox("bob@example.org").size(), 1u);
 }
 
+// The same crash, but the user moved the copy out of INBOX before the replay:
+// the idempotency key (not a search of INBOX) is what prevents the duplicate.
+TEST_F(ReplayTest, ACrashThenAMoveOutOfInboxStillDoesNotDuplicate) {
+  spool::Entry e;
+  e.addresses = {"alice@example.org"};
+  e.raw = "Subject: moved\r\n\r\nbody\r\n";
+  const std::string id = spool_->write(e).value();
+  const auto file = dir_.path() / "spool" / ("msg." + id);
+  const auto saved = dir_.path() / "saved";
+  std::filesystem::copy_file(file, saved);
+  ASSERT_TRUE(run(replay_entry(*store_, *spool_, id)));
+  const auto alice = run(store_->find_account("alice@example.org")).value().id;
+  auto account = store_->account(alice);
+  const auto inbox_id = run(account->get_mailbox(std::string("INBOX"))).value().id;
+  const auto archive = run(account->get_mailbox(std::string("Archive"))).value().id;
+  auto moved = run(account->move(inbox_id, store::all_uids(), archive));
+  ASSERT_TRUE(moved);
+  ASSERT_EQ(moved->source_uids.size(), 1u);
+  std::filesystem::copy_file(saved, file);  // as if the unlink never happened
+  auto reopened = spool::Spool::open(dir_.path() / "spool", 1 << 20);
+  ASSERT_TRUE(reopened);
+  ASSERT_TRUE(run(replay_entry(*store_, **reopened, id)));
+  EXPECT_TRUE((*reopened)->list()->empty());
+  EXPECT_TRUE(inbox("alice@example.org").empty());
+  EXPECT_EQ(run(account->list_messages(archive)).value().size(), 1u);
+}
+
 TEST_F(ReplayTest, DropsAnEntryNobodyResolvesTo) {
   spool::Entry e;
   e.addresses = {"nobody@example.org"};
