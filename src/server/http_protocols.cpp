@@ -1,6 +1,7 @@
 // Registers HTTP: "http" (plaintext) and "https" (implicit TLS, done by the
-// listener). Both serve the node's endpoints (/healthz, /readyz, /metrics); DAV
-// will add its routes to the same Service. The session lives in src/http/server/.
+// listener). Both serve the node's endpoints (/healthz, /readyz, /metrics) and
+// CalDAV/CardDAV (src/dav/server/). The session lives in src/http/server/.
+#include "dav/server/service.hpp"
 #include "http/server/node_endpoints.hpp"
 #include "http/server/session.hpp"
 #include "metrics/node_metrics.hpp"
@@ -19,10 +20,18 @@ ProtocolFactory http_factory(bool implicit_tls) {
   factory.max_connections_per_ip = 200;
   std::string protocol = implicit_tls ? "https" : "http";
   factory.make_handler = [protocol](Services& services) -> net::SessionHandler {
-    std::shared_ptr<const http::server::Service> service =
-        http::server::make_node_service(services.store, http::server::NodeOptions{});
+    auto node = http::server::make_node_service(services.store, http::server::NodeOptions{});
+    auto dav_service = std::make_shared<http::server::Service>(*node);
+    dav::server::Options dav_options;
+    dav_options.allow_plaintext_from_loopback = services.config.allow_plaintext_auth_from_loopback;
+    dav_options.trusted_proxies = services.config.http.trusted_proxies;
+    dav_options.xml.max_body_bytes = services.config.http.max_body_bytes;
+    dav::server::add_dav_routes(dav_service->routes, services.store, services.authenticator,
+                                std::move(dav_options));
+    std::shared_ptr<const http::server::Service> service = std::move(dav_service);
     http::server::Options options;
     options.protocol = protocol;
+    options.limits.max_body_bytes = services.config.http.max_body_bytes;
     // Present from the start so that a scrape shows 0 rather than nothing.
     metrics::connections_gauge(protocol);
     metrics::connections_counter(protocol);
