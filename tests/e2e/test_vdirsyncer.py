@@ -133,8 +133,11 @@ password = "{PASSWORD}"
             self.assertNotIn(word, out)
 
         # Changes on both sides travel, then again a sync that changes nothing.
+        def read(path):
+            with open(path) as f:
+                return f.read()
         local_file = [os.path.join(cal_dir, n) for n in os.listdir(cal_dir)
-                      if "From laptop" in open(os.path.join(cal_dir, n)).read()][0]
+                      if "From laptop" in read(os.path.join(cal_dir, n))][0]
         with open(local_file, "w") as f:
             f.write(EVENT.format(uid="local-ev", summary="Edited on laptop"))
         status, _, raw = self.request("PUT", book + "remote-card.vcf", CARD.format(uid="remote-card", fn="Renamed Person"),
