@@ -227,7 +227,8 @@ class Exchange {
   wire::Response describe(const Target& t, const wire::Propfind& pf) const;
   std::optional<std::string> report_data(const store::DavResource& r, const wire::ReportProps& props,
                                          bool& too_many) const;
-  Target collection_target(const store::Collection& c) const;
+  Target collection_target(const store::Collection& c) const { return collection_target(c, owner_.address); }
+  Target collection_target(const store::Collection& c, const std::string& owner_address) const;
   Target object_target(const store::DavResource& r) const;
 
   const Context& ctx_;
@@ -295,12 +296,12 @@ awaitable<Response> Exchange::run() {
 
 // ---------------------------------------------------------------- properties
 
-Target Exchange::collection_target(const store::Collection& c) const {
+Target Exchange::collection_target(const store::Collection& c, const std::string& owner_address) const {
   Target t;
   t.kind = Target::Kind::kCollection;
   t.space = c.kind == CollectionKind::kAddressBook ? Space::kAddressbooks : Space::kCalendars;
-  t.user = owner_.address;
-  t.href = collection_path(t.space, owner_.address, c.name);
+  t.user = owner_address;
+  t.href = collection_path(t.space, owner_address, c.name);
   t.collection = &c;
   return t;
 }
@@ -593,6 +594,24 @@ awaitable<Response> Exchange::propfind(const Path& p) {
       if (depth == 1)
         for (const store::Collection& c : *list)
           if (in_space(c, p.space)) out.push_back(describe(collection_target(c), pf));
+      if (depth == 1 && owner_.id == actor_.id) {
+        // Collections shared with the user appear in their own home listing (with the
+        // owner's href), so that clients that only look at the home find them.
+        auto shared = co_await dav_.list_shared_with(actor_.id);
+        if (!shared) co_return store_error(shared.error());
+        std::map<std::int64_t, std::string> owners;
+        for (const store::Collection& c : *shared) {
+          if (!in_space(c, p.space)) continue;
+          auto known = owners.find(c.owner.value);
+          if (known == owners.end()) {
+            store::AccountId id = c.owner;
+            auto account = co_await ctx_.store.get_account(id);
+            if (!account) continue;  // deleted meanwhile
+            known = owners.emplace(c.owner.value, account->address).first;
+          }
+          out.push_back(describe(collection_target(c, known->second), pf));
+        }
+      }
       break;
     }
     case Path::Kind::kCollection: {

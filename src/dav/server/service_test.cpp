@@ -12,6 +12,7 @@
 
 #include "auth/password.hpp"
 #include "http/server/test_transport.hpp"
+#include "store/dav.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace taube::dav::server {
@@ -66,6 +67,7 @@ class DavService : public ::testing::Test {
     };
     auto task = setup(*store_, *hash);
     wait(std::move(task));
+    hash_ = *hash;
     auto service = std::make_shared<http::server::Service>();
     add_dav_routes(service->routes, *store_, *authenticator_, Options{});
     service_ = service;
@@ -105,6 +107,7 @@ class DavService : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string hash_;
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::Authenticator> authenticator_;
@@ -250,6 +253,37 @@ TEST_F(DavService, MkcalendarProppatchAndQuery) {
   r = send("DELETE", cal);
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(send("PROPFIND", cal, "", std::string(kAuth) + "Depth: 0\r\n").status, 404);
+}
+
+TEST_F(DavService, SharedCalendarIsListedAndReadOnly) {
+  ASSERT_EQ(send("PUT", std::string(kCal) + "e1.ics", kEvent).status, 201);
+  auto share = [](store::Store& s, std::string hash) -> awaitable<void> {
+    auto a = co_await s.find_account("a@example.org");
+    auto b = co_await s.create_account("b@example.org", std::move(hash));
+    if (!a || !b) throw std::runtime_error("accounts");
+    std::string name(store::kDefaultCalendar);
+    auto cal = co_await s.dav().get_collection(a->id, a->id, name);
+    if (!cal) throw std::runtime_error("no default calendar");
+    auto done = co_await s.dav().set_share(cal->id, b->id, store::Access::kRead);
+    if (!done) throw std::runtime_error("set_share failed");
+  };
+  auto task = share(*store_, hash_);
+  wait(std::move(task));
+  const std::string bob = "Authorization: Basic YkBleGFtcGxlLm9yZzpwdw==\r\n";
+  Reply r = send("PROPFIND", "/dav/calendars/b@example.org/",
+                 "<D:propfind xmlns:D='DAV:'><D:prop><D:resourcetype/><D:current-user-privilege-set/>"
+                 "</D:prop></D:propfind>",
+                 bob + "Depth: 1\r\n");
+  EXPECT_EQ(r.status, 207);
+  EXPECT_NE(r.body.find("/dav/calendars/a@example.org/calendar/"), std::string::npos) << r.body;
+  r = send("GET", std::string(kCal) + "e1.ics", "", bob);
+  EXPECT_EQ(r.status, 200);
+  r = send("PUT", std::string(kCal) + "e2.ics", kEvent, bob);
+  EXPECT_EQ(r.status, 403);
+  r = send("DELETE", kCal, "", bob);
+  EXPECT_EQ(r.status, 403);
+  r = send("PROPFIND", "/dav/addressbooks/a@example.org/contacts/", "", bob + "Depth: 0\r\n");
+  EXPECT_EQ(r.status, 404);  // not shared: not even its existence shows
 }
 
 }  // namespace
