@@ -1,7 +1,10 @@
 """CalDAV and CardDAV end to end: python3-caldav (discovery from the server root,
 MKCALENDAR, PUT, time-range search, multiget, delete) and raw CardDAV requests against
 the real `taube serve`."""
+import base64
 import datetime
+import http.client
+import ssl
 import unittest
 import urllib.parse
 
@@ -197,6 +200,19 @@ class CalDavTest(DavCase):
         self.assertEqual(status, 200)
         for word in ("1", "3", "calendar-access", "addressbook", "extended-mkcol"):
             self.assertIn(word, [w.strip() for w in headers["dav"].split(",")])
+        # Over TLS (the https listener) Basic works the same way.
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", self.ports["https"], timeout=30, context=ctx)
+        auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        conn.request("PROPFIND", "/", body='<D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/>'
+                     "</D:prop></D:propfind>", headers={"Authorization": "Basic " + auth, "Depth": "0"})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        self.assertEqual(resp.status, 207, body)
+        self.assertIn(f"/dav/principals/{USER}/".encode(), body)
         # Another user's home is not visible.
         self.taube("user", "add", "b@example.org", stdin="other-pw\n")
         status, _, _ = self.request("PROPFIND", "/dav/calendars/b@example.org/calendar/", headers={"Depth": "0"})
