@@ -15,6 +15,7 @@
 #include "admin/share.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
+#include "outbound/queue_cli.hpp"
 #include "mailauth/dkim_sign.hpp"
 #include "server/server.hpp"
 
@@ -159,6 +160,16 @@ int main(int argc, char** argv) {
   dkim_generate->add_option("--algorithm", dkim_algorithm, "rsa (2048 bits, default) or ed25519")
       ->check(CLI::IsMember({"rsa", "ed25519"}));
 
+  auto* queue = app.add_subcommand("queue", "the outbound queue (mail for other domains)")->require_subcommand(1);
+  std::vector<int64_t> queue_ids;
+  queue->add_subcommand("list", "queued entries: one per message and destination domain");
+  queue->add_subcommand("show", "an entry with its recipients and their last replies")
+      ->add_option("ID", queue_ids)->required();
+  queue->add_subcommand("retry", "attempt delivery now")->add_option("ID", queue_ids)->required();
+  queue->add_subcommand("hold", "stop attempting delivery until released")->add_option("ID", queue_ids)->required();
+  queue->add_subcommand("release", "attempt delivery again (undo hold)")->add_option("ID", queue_ids)->required();
+  queue->add_subcommand("delete", "drop an entry without a bounce")->add_option("ID", queue_ids)->required();
+
   auto* config_cmd = app.add_subcommand("config", "configuration")->require_subcommand(1);
   config_cmd->add_subcommand("check", "validate the configuration and print the result");
 
@@ -248,6 +259,31 @@ int main(int argc, char** argv) {
       } else {
         or_die(run_sync(admin::delete_alias(*store, alias_source)));
         std::printf("deleted alias %s\n", alias_source.c_str());
+      }
+    } else if (queue->parsed()) {
+      store::QueueStore& q = store->queue();
+      const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+      if (queue->got_subcommand("list")) {
+        std::printf("%s", outbound::format_queue_list(or_die(run_sync(q.list())), now).c_str());
+      }
+      for (int64_t raw_id : queue_ids) {
+        store::QueueEntryId id{raw_id};
+        if (queue->got_subcommand("show")) {
+          std::printf("%s", outbound::format_queue_entry(or_die(run_sync(q.get(id))), now).c_str());
+        } else if (queue->got_subcommand("retry")) {
+          or_die(run_sync(q.retry_now(id)));
+          std::printf("entry %lld: due now (a running node picks it up within a second)\n", (long long)raw_id);
+        } else if (queue->got_subcommand("hold")) {
+          or_die(run_sync(q.hold(id, true)));
+          std::printf("entry %lld: held\n", (long long)raw_id);
+        } else if (queue->got_subcommand("release")) {
+          or_die(run_sync(q.hold(id, false)));
+          or_die(run_sync(q.retry_now(id)));
+          std::printf("entry %lld: released, due now\n", (long long)raw_id);
+        } else if (queue->got_subcommand("delete")) {
+          or_die(run_sync(q.remove(id)));
+          std::printf("entry %lld: deleted (no bounce sent)\n", (long long)raw_id);
+        }
       }
     } else if (mailbox->parsed()) {
       auto boxes = or_die(run_sync(admin::list_mailboxes(*store, address)));

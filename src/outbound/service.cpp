@@ -401,8 +401,8 @@ class ServiceImpl final : public Service {
     for (auto* r : pending) env.recipients.push_back(r->rcpt);
     // DKIM HOOK: the signature header(s) go in front of the message here, at send
     // time, so that a key rotation applies to queued mail too.
-    std::string message = raw;
-    if (signer_) message = signer_(raw, e.sender) + raw;
+    std::string message = to_crlf(raw);
+    if (signer_) message = signer_(message, e.sender) + message;
     auto op = client->send(env, message);
     SendResult sent = co_await std::move(op);
     std::string error;

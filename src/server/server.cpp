@@ -14,6 +14,9 @@
 
 #include "log/log.hpp"
 #include "net/self_signed.hpp"
+#include "dns/resolver.hpp"
+#include "outbound/dkim_signer.hpp"
+#include "outbound/service.hpp"
 #include "server/degraded.hpp"
 #include "server/protocols.hpp"
 #include "store/postgres/postgres_store.hpp"
@@ -225,6 +228,22 @@ int serve(const config::Config& cfg, const std::string& program) {
       };
   signals.async_wait(on_signal);
   degraded.start(io.get_executor());
+  // Outbound delivery from the store's queue (src/outbound): a background service
+  // with its own DNS resolver; both end with the io_context.
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<outbound::Service> outbound_service;
+  if (cfg.outbound.enabled) {
+    auto r = dns::Resolver::create(io.get_executor(),
+                                   dns::ResolverOptions{cfg.dns.resolver, cfg.dns.timeout, cfg.dns.trust_anchor_file});
+    if (r) {
+      resolver = std::move(*r);
+    } else {
+      log::warn("dns.unavailable", {log::kv("reason", r.error().detail)});  // routes still work
+    }
+    outbound_service = outbound::make_service(io.get_executor(), cfg, *opened->store, opened->store->queue(),
+                                              resolver.get(), outbound::make_dkim_signer(cfg.data_dir / "dkim"));
+    outbound_service->start();
+  }
 
   if (opened->created) print_welcome(cfg, program, *listeners);
   const std::string store_name = cfg.store_url.empty() ? cfg.sqlite_path().string() : "postgresql";

@@ -1,0 +1,182 @@
+"""Outbound delivery end to end (issue 5): the real `taube serve` delivers queued mail
+through [outbound.routes] to a scripted SMTP peer or to a second taube node, retries
+4xx with backoff, bounces 5xx with an RFC 3464 DSN, and `taube queue` shows it."""
+import time
+import unittest
+
+from dnstest import DnsServer
+from outboundtest import Node, Peer
+
+FAST = """
+[outbound]
+retry_initial_seconds = 1
+retry_max_seconds = 2
+poll_interval_ms = 100
+lease_seconds = 10
+idle_connection_seconds = 2
+tls = "opportunistic"
+"""
+
+
+def message(sender, to, subject, body="hello\r\n"):
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '-')}@test>\r\n\r\n{body}").encode()
+
+
+class OutboundToPeerTest(unittest.TestCase):
+    def setUp(self):
+        self.dns = DnsServer({"mx.a.test": ["A 127.0.0.1"]}, zones=["b.test"]).start()
+        self.node = Node("a.test", users=("alice",))
+        self.peer = None
+
+    def tearDown(self):
+        try:
+            if self.node.proc is not None:
+                rc = self.node.stop()
+                log = self.node.log_text()
+                self.assertEqual(rc, 0, log[-3000:])
+                self.assertNotIn("AddressSanitizer", log)
+                self.assertNotIn("runtime error:", log)
+        finally:
+            self.node.close()
+            if self.peer:
+                self.peer.close()
+            self.dns.stop()
+
+    def start(self, peer):
+        self.peer = peer
+        self.node.start(FAST + f'[outbound.routes]\n"b.test" = "{peer.address}"\n'
+                        f'[dns]\nresolver = "{self.dns.address}"\n')
+
+    def wait(self, cond, timeout=60, what="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                return
+            time.sleep(0.1)
+        self.fail(f"timed out waiting for {what}\n{self.node.queue_list()}\n{self.node.log_text()[-3000:]}")
+
+    def test_4xx_then_2xx_is_delivered_exactly_once_after_a_retry(self):
+        self.start(Peer(lambda kind, arg, n: "451 4.3.0 try again later" if kind == "data" and n == 0
+                        else "250 2.0.0 ok"))
+        self.node.submit("alice", ["bob@b.test"], message("alice@a.test", "bob@b.test", "retry me"))
+        self.wait(lambda: self.peer.delivered, what="delivery")
+        self.node.wait_queue_empty()
+        time.sleep(1.5)  # a duplicate would come within the retry interval
+        self.assertEqual(len(self.peer.delivered), 1)
+        self.assertEqual(self.peer.counts["data"], 2, "one refused and one accepted attempt")
+        sender, rcpts, data = self.peer.delivered[0]
+        self.assertEqual((sender, rcpts), ("alice@a.test", ["bob@b.test"]))
+        self.assertIn(b"Subject: retry me\r\n", data)
+        log = self.node.log_text()
+        self.assertIn("state=deferred", log)
+        self.assertIn("state=delivered", log)
+        self.assertEqual(self.node.inbox("alice"), [], "no DSN for a delivered message")
+
+    def test_5xx_bounces_to_the_sender_as_a_multipart_report(self):
+        self.start(Peer(lambda kind, arg, n: "550 5.1.1 <nobody@b.test>: no such user"
+                        if kind == "rcpt" and arg == "nobody@b.test" else "250 2.0.0 ok"))
+        self.node.submit("alice", ["nobody@b.test", "bob@b.test"],
+                         message("alice@a.test", "nobody@b.test, bob@b.test", "bounce me"))
+        self.wait(lambda: self.node.inbox("alice"), what="the DSN in alice's INBOX")
+        self.node.wait_queue_empty()
+        self.assertEqual([r for _, r, _ in self.peer.delivered], [["bob@b.test"]])
+        (dsn,) = self.node.inbox("alice")
+        self.assertEqual(dsn.get_content_type(), "multipart/report")
+        self.assertEqual(dsn.get_param("report-type"), "delivery-status")
+        self.assertEqual(dsn["Auto-Submitted"], "auto-replied")
+        parts = list(dsn.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts],
+                         ["text/plain", "message/delivery-status", "message/rfc822"])
+        # message/delivery-status: per-message fields, then one block per recipient.
+        blocks = parts[1].get_payload()
+        self.assertEqual(blocks[0]["Reporting-MTA"], "dns; mx.a.test")
+        recipients = blocks[1:]
+        self.assertEqual(len(recipients), 1, "only the failed recipient")
+        self.assertEqual(recipients[0]["Final-Recipient"], "rfc822; nobody@b.test")
+        self.assertEqual(recipients[0]["Action"], "failed")
+        self.assertEqual(recipients[0]["Status"], "5.1.1")
+        self.assertIn("no such user", recipients[0]["Diagnostic-Code"])
+        original = parts[2].get_payload()[0]
+        self.assertEqual(original["Subject"], "bounce me")
+        self.assertIn("nobody@b.test", parts[0].get_content())
+
+    def test_8bit_message_to_a_peer_without_8bitmime_bounces_with_a_clear_reason(self):
+        self.start(Peer(caps=("PIPELINING",)))
+        self.node.submit("alice", ["bob@b.test"],
+                         b"From: alice@a.test\r\nTo: bob@b.test\r\nSubject: 8bit\r\n"
+                         b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+                         b"\r\nGr\xc3\xbc\xc3\x9fe\r\n")
+        self.wait(lambda: self.node.inbox("alice"), what="the DSN")
+        (dsn,) = self.node.inbox("alice")
+        status = list(dsn.iter_parts())[1].get_payload()[1]
+        self.assertEqual(status["Status"], "5.6.3")
+        self.assertIn("8BITMIME", status["Diagnostic-Code"])
+        self.assertEqual(self.peer.delivered, [])
+
+    def test_queue_cli_hold_release_show_delete(self):
+        # The peer defers every time: the entry stays queued.
+        self.start(Peer(lambda kind, arg, n: "451 4.7.1 greylisted" if kind == "rcpt" else "250 ok"))
+        self.node.submit("alice", ["bob@b.test"], message("alice@a.test", "bob@b.test", "cli"))
+        self.wait(lambda: self.peer.counts.get("rcpt", 0) >= 1, what="an attempt")
+        listing = self.node.queue_list()
+        self.assertIn("b.test", listing)
+        self.assertIn("alice@a.test", listing)
+        entry = listing.splitlines()[1].split()[0]
+        self.assertIn("1 entry", listing)
+        show = self.node.run("queue", "show", entry).stdout
+        self.assertIn("bob@b.test  pending  451 4.7.1 greylisted", show)
+        self.assertIn("sender:       alice@a.test", show)
+        self.assertIn(f"entry {entry}: held", self.node.run("queue", "hold", entry).stdout)
+        self.assertIn("held", self.node.queue_list().splitlines()[1])
+        before = self.peer.counts["rcpt"]
+        time.sleep(2.5)
+        self.assertEqual(self.peer.counts["rcpt"], before, "no attempt while held")
+        self.node.run("queue", "release", entry)
+        self.wait(lambda: self.peer.counts["rcpt"] > before, what="an attempt after release")
+        self.node.run("queue", "retry", entry)
+        self.assertIn("deleted", self.node.run("queue", "delete", entry).stdout)
+        self.assertIn("queue is empty", self.node.queue_list())
+        bad = self.node.run("queue", "show", "999999", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("error", bad.stderr)
+
+
+class TwoNodesTest(unittest.TestCase):
+    def test_users_of_two_nodes_write_to_each_other_through_routes(self):
+        dns = DnsServer({"mx.a.test": ["A 127.0.0.1"], "mx.b.test": ["A 127.0.0.1"]}).start()
+        a = Node("a.test", users=("alice",))
+        b = Node("b.test", users=("bob",))
+        try:
+            from taubetest import free_port
+            names = ["smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s", "http",
+                     "https"]
+            a.ports = {n: free_port() for n in names}
+            b.ports = {n: free_port() for n in names}
+            dns_conf = f'[dns]\nresolver = "{dns.address}"\n'
+            a.start(FAST + f'[outbound.routes]\n"b.test" = "127.0.0.1:{b.ports["smtp"]}"\n' + dns_conf)
+            b.start(FAST + f'[outbound.routes]\n"a.test" = "127.0.0.1:{a.ports["smtp"]}"\n' + dns_conf)
+            a.submit("alice", ["bob@b.test"], message("alice@a.test", "bob@b.test", "from a to b"))
+            b.submit("bob", ["alice@a.test"], message("bob@b.test", "alice@a.test", "from b to a"))
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (b.inbox("bob") and a.inbox("alice")):
+                time.sleep(0.2)
+            got_b, got_a = b.inbox("bob"), a.inbox("alice")
+            self.assertEqual([m["Subject"] for m in got_b], ["from a to b"], a.log_text()[-3000:])
+            self.assertEqual([m["Subject"] for m in got_a], ["from b to a"], b.log_text()[-3000:])
+            self.assertEqual(got_b[0]["From"], "alice@a.test")
+            a.wait_queue_empty()
+            b.wait_queue_empty()
+            for node in (a, b):
+                self.assertEqual(node.stop(), 0)
+                log = node.log_text()
+                self.assertNotIn("AddressSanitizer", log)
+                self.assertNotIn("runtime error:", log)
+        finally:
+            a.close()
+            b.close()
+            dns.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
