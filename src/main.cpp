@@ -151,6 +151,9 @@ int main(int argc, char** argv) {
   }
   share->add_subcommand("list", "shares of ADDRESS (as owner or sharee), or all")->add_option("ADDRESS", share_address);
 
+  auto* cluster = app.add_subcommand("cluster", "nodes sharing the store")->require_subcommand(1);
+  cluster->add_subcommand("status", "registered nodes (age, version, listeners) and the database role");
+
   auto* dkim = app.add_subcommand("dkim", "DKIM signing keys")->require_subcommand(1);
   std::string dkim_domain, dkim_selector = "taube", dkim_algorithm = "rsa";
   auto* dkim_generate = dkim->add_subcommand(
@@ -193,6 +196,10 @@ int main(int argc, char** argv) {
     }
     if (config_cmd->parsed()) {
       std::printf("configuration ok%s%s\n", config_file.empty() ? " (defaults)" : ": ", config_file.c_str());
+      return 0;
+    }
+    if (cluster->parsed()) {
+      std::printf("%s", or_die(server::cluster_status(cfg)).c_str());
       return 0;
     }
     if (dkim->parsed()) {

@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 
 #include "delivery/describe.hpp"
 #include "log/log.hpp"
@@ -65,9 +66,28 @@ std::optional<std::string> AlertPolicy::observe(bool degraded,
   return std::string(degraded ? "degraded" : "recovered");
 }
 
+LocalDomainCache::LocalDomainCache(std::filesystem::path file) : file_(std::move(file)) {
+  std::ifstream in(file_);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) domains_.insert(line);
+}
+
 void LocalDomainCache::replace(std::set<std::string> domains) {
   std::lock_guard lock(mutex_);
+  if (domains == domains_) return;
   domains_ = std::move(domains);
+  if (file_.empty()) return;
+  // Written aside and renamed: a crash leaves the old list or the new one.
+  std::filesystem::path tmp = file_;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const std::string& d : domains_) out << d << '\n';
+    if (!out) return;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file_, ec);
 }
 
 bool LocalDomainCache::contains(std::string_view domain) const {
@@ -209,6 +229,7 @@ DegradedMode::DegradedMode(const config::Config& config, store::Store& store,
     : config_(config),
       store_(store),
       spool_(std::move(spool)),
+      domains_(config.data_dir / "local-domains"),
       policy_(config.alert.min_interval) {}
 
 DegradedMode::~DegradedMode() {

@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,14 +46,19 @@ class AlertPolicy {
 };
 
 // The domains the store called local at the last successful probe. Thread-safe.
+// With a file, the list survives restarts: a node started while the store is
+// unreachable still knows which mail to spool.
 class LocalDomainCache {
  public:
-  void replace(std::set<std::string> domains);
+  LocalDomainCache() = default;
+  explicit LocalDomainCache(std::filesystem::path file);  // loads it if present
+  void replace(std::set<std::string> domains);  // rewrites the file when it changed
   bool contains(std::string_view domain) const;  // domain in lower case
 
  private:
   mutable std::mutex mutex_;
   std::set<std::string> domains_;
+  std::filesystem::path file_;
 };
 
 // Runs `command state` through /bin/sh with `text` on stdin; blocks until it ends.
@@ -114,5 +120,9 @@ class DegradedMode {
 // store cannot take. `degraded` may be null (no spool) and must outlive the listeners.
 void add_smtp_protocols(ProtocolRegistry& registry, const config::Config& config,
                         DegradedMode* degraded);
+// add_http_protocols (protocols.hpp) whose /readyz answers from the degraded-mode
+// watcher's state instead of probing the store itself. `degraded` may be null.
+void add_http_protocols(ProtocolRegistry& registry, const config::Config& config,
+                        const DegradedMode* degraded);
 
 }  // namespace taube::server

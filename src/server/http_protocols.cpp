@@ -5,13 +5,24 @@
 #include "http/server/node_endpoints.hpp"
 #include "http/server/session.hpp"
 #include "metrics/node_metrics.hpp"
+#include "server/degraded.hpp"
 #include "server/protocols.hpp"
 
 namespace taube::server {
 
 namespace {
 
-ProtocolFactory http_factory(bool implicit_tls) {
+// /readyz follows the degraded-mode watcher (one probe for the whole node, the
+// same state as the spool and the alerts) when there is one.
+http::server::StoreProbe readiness_probe(Services& services, const DegradedMode* degraded) {
+  if (!degraded) return http::server::store_probe(services.store);
+  return [degraded]() -> boost::asio::awaitable<Result<void>> {
+    if (degraded->degraded()) co_return fail(ErrorCode::kUnavailable, "degraded (store unreachable)");
+    co_return Result<void>();
+  };
+}
+
+ProtocolFactory http_factory(bool implicit_tls, const DegradedMode* degraded) {
   ProtocolFactory factory;
   factory.implicit_tls = implicit_tls;
   factory.busy_reply =
@@ -19,8 +30,9 @@ ProtocolFactory http_factory(bool implicit_tls) {
   factory.max_connections = 2000;
   factory.max_connections_per_ip = 200;
   std::string protocol = implicit_tls ? "https" : "http";
-  factory.make_handler = [protocol](Services& services) -> net::SessionHandler {
-    auto node = http::server::make_node_service(services.store, http::server::NodeOptions{});
+  factory.make_handler = [protocol, degraded](Services& services) -> net::SessionHandler {
+    auto node = http::server::make_node_service(readiness_probe(services, degraded),
+                                                http::server::NodeOptions{});
     auto dav_service = std::make_shared<http::server::Service>(*node);
     dav::server::Options dav_options;
     dav_options.allow_plaintext_from_loopback = services.config.allow_plaintext_auth_from_loopback;
@@ -46,8 +58,14 @@ ProtocolFactory http_factory(bool implicit_tls) {
 }  // namespace
 
 void add_http_protocols(ProtocolRegistry& registry, const config::Config&) {
-  registry["http"] = http_factory(false);
-  registry["https"] = http_factory(true);
+  registry["http"] = http_factory(false, nullptr);
+  registry["https"] = http_factory(true, nullptr);
+}
+
+void add_http_protocols(ProtocolRegistry& registry, const config::Config&,
+                        const DegradedMode* degraded) {
+  registry["http"] = http_factory(false, degraded);
+  registry["https"] = http_factory(true, degraded);
 }
 
 }  // namespace taube::server

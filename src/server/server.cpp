@@ -84,7 +84,7 @@ Result<std::vector<std::unique_ptr<net::Listener>>> open_listeners(asio::any_io_
   ProtocolRegistry registry;
   add_smtp_protocols(registry, services.config, degraded);
   add_imap_protocols(registry, services.config);
-  add_http_protocols(registry, services.config);
+  add_http_protocols(registry, services.config, degraded);
   std::vector<std::unique_ptr<net::Listener>> listeners;
   for (std::string_view name : config::kListenerNames) {
     const auto& listener = services.config.listeners.at(std::string(name));
@@ -124,15 +124,56 @@ bool is_postgres_url(std::string_view url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
 }
 
+// "smtp 127.0.0.1:25, imap ..." from the configuration (what this node serves).
+std::string served_listeners(const config::Config& cfg) {
+  std::string out;
+  for (std::string_view name : config::kListenerNames) {
+    auto it = cfg.listeners.find(std::string(name));
+    if (it == cfg.listeners.end()) continue;
+    for (const auto& e : it->second.endpoints) {
+      if (!out.empty()) out += ", ";
+      out += std::string(name) + " " + e.to_string();
+    }
+  }
+  return out;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// The node's identity in cluster_nodes: stable across restarts of one node (same
+// machine, same data directory).
+store::postgres::PostgresOptions::Heartbeat heartbeat_of(const config::Config& cfg) {
+  std::string data = std::filesystem::absolute(cfg.data_dir).lexically_normal().string();
+  return {host_name() + ":" + data, cfg.hostname, TAUBE_VERSION, served_listeners(cfg)};
+}
+
+std::string format_age(double seconds) {
+  char buf[64];
+  if (seconds < 120) {
+    std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+  } else if (seconds < 7200) {
+    std::snprintf(buf, sizeof buf, "%.0fm", seconds / 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.0fh", seconds / 3600);
+  }
+  return buf;
+}
+
 }  // namespace
 
-Result<OpenedStore> open_store(const config::Config& cfg) {
+Result<OpenedStore> open_store(const config::Config& cfg, bool serving) {
   if (!cfg.store_url.empty()) {
     if (!is_postgres_url(cfg.store_url))
       return fail(ErrorCode::kInvalidArgument,
                   "store.url \"" + cfg.store_url + "\": expected postgresql://... (or empty for SQLite)");
     store::postgres::PostgresOptions options;
     options.conninfo = cfg.store_url;
+    options.start_unavailable = serving;
+    if (serving) options.heartbeat = heartbeat_of(cfg);
     auto s = store::postgres::open_postgres_store(options);
     if (!s) return s.error();
     return OpenedStore{std::move(*s), false};
@@ -148,6 +189,47 @@ Result<OpenedStore> open_store(const config::Config& cfg) {
   if (!s) return s.error();
   opened.store = std::move(*s);
   return opened;
+}
+
+Result<std::string> cluster_status(const config::Config& cfg) {
+  std::string out;
+  if (cfg.store_url.empty()) {
+    // One node on an embedded SQLite store: its lock tells whether it runs.
+    std::error_code ec;
+    bool exists = std::filesystem::exists(cfg.sqlite_path(), ec);
+    bool running = false;
+    std::filesystem::path lock = cfg.data_dir / "taube.lock";
+    if (int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC); fd >= 0) {
+      running = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+      ::close(fd);
+    }
+    out += "store: sqlite " + cfg.sqlite_path().string() + (exists ? "" : " (not created yet)") + "\n";
+    out += "nodes: 1 (single node)\n";
+    out += "  " + host_name() + ":" + std::filesystem::absolute(cfg.data_dir).lexically_normal().string() +
+           "  " + (running ? "running" : "not running") + "  version " + TAUBE_VERSION +
+           "  serves " + served_listeners(cfg) + "\n";
+    return out;
+  }
+  auto status = store::postgres::read_cluster_status(cfg.store_url);
+  if (!status) return status.error();
+  out += "database: " + status->server + " " + (status->primary ? "primary" : "standby (read-only)") +
+         "\n";
+  if (status->primary) {
+    out += "  synchronous_standby_names: " +
+           (status->synchronous_standby_names.empty() ? std::string("(none: asynchronous)")
+                                                      : status->synchronous_standby_names) +
+           "\n  synchronous_commit: " + status->synchronous_commit + "\n";
+    out += "  standbys: " + std::to_string(status->standbys.size()) + "\n";
+    for (const auto& s : status->standbys) out += "    " + s + "\n";
+  }
+  out += "nodes: " + std::to_string(status->nodes.size()) + "\n";
+  for (const auto& n : status->nodes) {
+    out += "  " + n.node_id + "  host " + n.host + "  version " + n.version + "  up " +
+           format_age(static_cast<double>(n.last_seen - n.started) + n.age_s) + "  last seen " +
+           format_age(n.age_s) + " ago" + (n.age_s > 15 ? " (STALE)" : "") + "\n    serves " +
+           (n.serves.empty() ? std::string("nothing") : n.serves) + "\n";
+  }
+  return out;
 }
 
 Result<bool> init_node(const config::Config& cfg) {
@@ -167,7 +249,7 @@ int serve(const config::Config& cfg, const std::string& program) {
     log::error("server.start_failed", {log::kv("reason", lock.error().detail)});
     return 1;
   }
-  auto opened = open_store(cfg);
+  auto opened = open_store(cfg, true);
   if (!opened) {
     log::error("server.start_failed", {log::kv("reason", opened.error().detail)});
     return 1;

@@ -19,8 +19,14 @@ struct OpenedStore {
 
 // Creates the data directory if needed and opens the configured engine (SQLite at
 // <data>/taube.db when store.url is empty). Errors: kUnavailable, kInvalidArgument
-// (an engine this build does not have).
-Result<OpenedStore> open_store(const config::Config& cfg);
+// (an engine this build does not have). `serving`: a PostgreSQL store that cannot be
+// reached yet still opens (the node starts degraded and connects when it can).
+Result<OpenedStore> open_store(const config::Config& cfg, bool serving = false);
+
+// `taube cluster status`: the nodes registered in the store with their age, version
+// and listeners, and the database's role (PostgreSQL); SQLite: the single node.
+// Errors: kUnavailable.
+Result<std::string> cluster_status(const config::Config& cfg);
 
 // `taube init`: data directory, store (migrated) and the development TLS pair.
 // Returns whether anything was created.
