@@ -322,6 +322,17 @@ class CardDavTest(DavCase):
         self.assertEqual(status, 403)
         self.assertIn(b"valid-sync-token", body)
 
+        # Sync tokens survive a restart: the current one still says "nothing new".
+        status, root, _ = self.xml("REPORT", book, sync.format(""))
+        token2 = root.find("D:sync-token", NS).text
+        self.stop_server(self.server)
+        self.server = self.start_server()
+        self.port = self.ports["http"]
+        status, root, raw = self.xml("REPORT", book, sync.format(token2))
+        self.assertEqual(status, 207, raw)
+        self.assertEqual(responses(root), {})
+        self.assertEqual(root.find("D:sync-token", NS).text, token2)
+
         # A vCard without FN is refused with CARDDAV:valid-address-data.
         status, _, body = self.request("PUT", book + "bad.vcf", "BEGIN:VCARD\nVERSION:3.0\nEND:VCARD\n",
                                        {"Content-Type": "text/vcard"})
