@@ -239,7 +239,10 @@ class ServiceImpl final : public Service {
         error = co_await std::move(op3);
       }
     }
-    auto op4 = finish(e, pending, raw ? *raw : std::string(), std::move(outcome), error);
+    // By value: a temporary bound to a reference parameter of a lazy coroutine dies
+    // before the coroutine runs.
+    std::string message = raw ? std::move(*raw) : std::string();
+    auto op4 = finish(e, pending, std::move(message), std::move(outcome), error);
     co_return co_await std::move(op4);
   }
 
@@ -429,8 +432,8 @@ class ServiceImpl final : public Service {
   // Turns the outcomes into the queue update; queues bounces and delay notices.
   asio::awaitable<store::AttemptResult> finish(const store::QueueEntry& e,
                                                const std::vector<const store::QueueRecipient*>& pending,
-                                               const std::string& raw, std::map<std::string, Outcome> outcome,
-                                               const std::string& error) {
+                                               std::string raw, std::map<std::string, Outcome> outcome,
+                                               std::string error) {
     store::AttemptResult result;
     result.error = error;
     auto now = now_seconds();
