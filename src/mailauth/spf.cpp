@@ -252,6 +252,13 @@ awaitable<SpfOutcome> check_spf(dns::Resolver& resolver, SpfRequest request) {
   std::string domain = ascii::lower(context.sender_domain);
   if (!domain.empty() && domain.back() == '.') domain.pop_back();
   context.domain = domain;
+  // An address literal HELO ("[192.0.2.1]") or other non-name gives "none" (RFC 7208 4.3).
+  for (char c : domain) {
+    if (!ascii::is_alpha(c) && !ascii::is_digit(c) && c != '-' && c != '_' && c != '.') {
+      SpfOutcome none{SpfResult::kNone, domain, "not a domain name"};
+      co_return none;
+    }
+  }
   Evaluator evaluator(resolver, request, context);
   SpfOutcome result = co_await evaluator.check_host(domain);
   result.domain = domain;

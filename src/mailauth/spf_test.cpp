@@ -187,6 +187,7 @@ TEST(SpfEvaluation, ResultsForMissingBrokenAndDuplicateRecords) {
   SpfOutcome helo = check(dns, "192.0.2.7", "", "helo.example");
   EXPECT_EQ(helo.result, SpfResult::kPass);
   EXPECT_EQ(helo.domain, "helo.example");
+  EXPECT_EQ(check(dns, "192.0.2.7", "", "[192.0.2.7]").result, SpfResult::kNone);
   // include of a domain without a record, and redirect to one: permerror.
   dns.add_txt("inc.example", "v=spf1 include:nowhere.example -all");
   EXPECT_EQ(check(dns, "192.0.2.1", "a@inc.example").result, SpfResult::kPermError);
