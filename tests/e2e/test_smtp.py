@@ -246,7 +246,9 @@ class SmtpClientsTest(SmtpCase):
                 auth = s.auth_plain if mechanism == "PLAIN" else s.auth_login
                 code, text = s.auth(mechanism, auth, initial_response_ok=(mechanism == "PLAIN"))
                 self.assertEqual(code, 235, text)
-                msg = MESSAGE.replace(b"e2e-1", f"sub-{mechanism}".encode())
+                # Submission: the From: must be the user's own (smtp.enforce_sender).
+                msg = MESSAGE.replace(b"e2e-1", f"sub-{mechanism}".encode()).replace(
+                    b"Sender <sender@example.net>", b"Alice <alice@example.org>")
                 self.assertEqual(s.sendmail("alice@example.org", ["bob@example.org"], msg), {})
             trace = self.assert_delivered("bob@example.org", msg, "alice@example.org", "ESMTPSA", "bob@example.org")
             self.assertRegex(trace, rb"with ESMTPSA \(using TLSv1\.[23] with cipher [A-Z0-9_-]+\)")
@@ -275,8 +277,9 @@ class SmtpClientsTest(SmtpCase):
             s.ehlo("phone.example.org")
             self.assertFalse(s.has_extn("starttls"))
             s.login("bob@example.org", "bob-pw")
-            self.assertEqual(s.sendmail("bob@example.org", ["alice@example.org"], MESSAGE), {})
-        self.assert_delivered("alice@example.org", MESSAGE, "bob@example.org", "ESMTPSA", "alice@example.org")
+            msg = MESSAGE.replace(b"Sender <sender@example.net>", b"Bob <bob@example.org>")
+            self.assertEqual(s.sendmail("bob@example.org", ["alice@example.org"], msg), {})
+        self.assert_delivered("alice@example.org", msg, "bob@example.org", "ESMTPSA", "alice@example.org")
 
     def test_bdat_over_a_raw_socket_including_bdat_0_last(self):
         raw = Raw(self.ports["smtp"])
@@ -326,6 +329,10 @@ class SmtpClientsTest(SmtpCase):
         self.assertNotEqual(relay.returncode, 0)
         self.assertIn("550 5.7.1 Relaying denied", relay.stdout)
         # swaks has no TLS here (no Net::SSLeay); AUTH in clear is allowed from loopback.
+        # Submission: the From: must be carol's own (smtp.enforce_sender).
+        content = content.replace(b"From: swaks@example.net", b"From: carol@example.org")
+        with open(body_file, "wb") as f:
+            f.write(content[:-2])
         for mech in ("PLAIN", "LOGIN"):
             auth = subprocess.run(["swaks", "--server", f"127.0.0.1:{self.ports['submission']}", "--auth", mech,
                                    "--auth-user", "carol@example.org", "--auth-password", "carol-pw",
