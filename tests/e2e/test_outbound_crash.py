@@ -21,7 +21,7 @@ class OutboundCrashTest(unittest.TestCase):
         # The peer is slow before the transaction ends, not after: it "commits" a
         # message when it sends the final 250, as a real MTA does.
         slow = Peer(delay=0.0)
-        slow_reply_delay = 0.04
+        slow_reply_delay = 0.15
 
         def decide(kind, arg, n):
             if kind == "rcpt":
@@ -30,12 +30,13 @@ class OutboundCrashTest(unittest.TestCase):
 
         slow.decide = decide
         node = Node("a.test", users=("alice",))
-        config = ("[outbound]\nretry_initial_seconds = 1\nretry_max_seconds = 2\npoll_interval_ms = 100\n"
+        config = ("retry_initial_seconds = 1\nretry_max_seconds = 2\npoll_interval_ms = 100\n"
                   "lease_seconds = 5\nmax_per_domain = 5\nnode_id = \"crash-node\"\n"
                   f'[outbound.routes]\n"b.test" = "{slow.address}"\n')
         kills = 0
         try:
-            node.start(config)
+            # Queue everything first (delivery off), so that every kill hits delivery.
+            node.start("[outbound]\nenabled = false\n" + config)
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
@@ -47,13 +48,20 @@ class OutboundCrashTest(unittest.TestCase):
                     msg = (f"From: alice@a.test\r\nTo: bob@b.test\r\nSubject: crash {i}\r\n"
                            f"Message-ID: <crash-{i}@a.test>\r\n\r\nmessage {i}\r\n").encode()
                     s.sendmail("alice@a.test", ["bob@b.test"], msg)
+            self.assertEqual(node.stop(), 0)
+            node.start("[outbound]\nenabled = true\n" + config)
             rng = random.Random(5)
             started = time.monotonic()
+            at_kill = []  # distinct messages at the peer when each kill happened
             while kills < KILLS:
-                time.sleep(rng.uniform(0.3, 1.2))
+                time.sleep(rng.uniform(0.7, 1.8))  # a restart takes ~1 s to its first delivery
                 node.kill()
                 kills += 1
+                at_kill.append(len({self.message_id(d) for _, _, d in list(slow.delivered)}))
                 node.start()
+            print(f"\ndelivered at each kill: {at_kill}", file=sys.stderr)
+            self.assertGreater(at_kill[-1], 0, "deliveries happened between the kills")
+            self.assertLess(at_kill[KILLS // 2], MESSAGES, "most kills hit a node with mail to deliver")
             deadline = time.monotonic() + 240
             unique = set()
             while time.monotonic() < deadline:
