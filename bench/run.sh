@@ -12,3 +12,4 @@ for b in "$DIR"/bench/*_bench; do
 done
 bench/smtp_bench.sh || echo "== smtp_bench: failed (exit $?)" >&2
 bench/imap_bench.sh || echo "== imap_bench: failed (exit $?)" >&2
+bench/outbound_bench.sh || echo "== outbound_bench: failed (exit $?)" >&2
