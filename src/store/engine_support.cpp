@@ -80,6 +80,24 @@ bool header_matches(std::string_view headers, std::string_view name, std::string
   return !current.empty() && check(current);
 }
 
+std::string_view header_needle_run(std::string_view needle, std::size_t max_bytes) {
+  std::string_view best;
+  std::size_t pos = 0;
+  while (pos < needle.size()) {
+    while (pos < needle.size() && ascii::is_space(needle[pos])) ++pos;
+    std::size_t end = pos;
+    while (end < needle.size() && !ascii::is_space(needle[end])) ++end;
+    if (end - pos > best.size()) best = needle.substr(pos, end - pos);
+    pos = end;
+  }
+  if (best.size() > max_bytes) {
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(best[cut]) & 0xC0) == 0x80) --cut;
+    best = best.substr(0, cut);
+  }
+  return best;
+}
+
 void merge_change(std::vector<MailboxChange>& changes, const MailboxChange& change) {
   for (auto& old : changes) {
     if (old.mailbox == change.mailbox) {

@@ -39,6 +39,11 @@ std::vector<UidRange> normalize_uids(const UidSet& uids);
 // containing `needle`, both ASCII case-insensitive (IMAP SEARCH HEADER over stored
 // headers; engines pre-filter in SQL, this decides).
 bool header_matches(std::string_view headers, std::string_view name, std::string_view needle);
+// The longest run of `needle` without white space, cut to at most `max_bytes`
+// on a UTF-8 boundary. Unfolding only changes white space, so this run occurs
+// verbatim (ASCII case aside) in the raw header block of every message that
+// header_matches(): engines use it to narrow candidates in SQL. Empty if none.
+std::string_view header_needle_run(std::string_view needle, std::size_t max_bytes = 1000);
 
 // Adds `change` to the changes of a transaction, replacing an earlier one of the
 // same mailbox (subscribers need the latest state once, not every step).

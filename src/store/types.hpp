@@ -126,6 +126,7 @@ struct MessageRecord {
   std::uint64_t size = 0;  // RFC822.SIZE: bytes of the raw message
   std::string blob_hash;   // lower-case hex SHA-256 of the raw message
   std::string email_id;    // RFC 8474 EMAILID; kept by COPY and MOVE
+  std::optional<UnixTime> sent_date;  // the Date: header (SORT DATE, SENTBEFORE...)
 };
 
 // Closed UID ranges; {1, kMaxUid} is "1:*". Ranges may overlap or be unordered.

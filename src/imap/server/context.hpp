@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "imap/server/message_cache.hpp"
 #include "imap/server/view.hpp"
 #include "imap/wire/limits.hpp"
 #include "imap/wire/response.hpp"
@@ -114,6 +115,8 @@ class Context {
   std::unique_ptr<store::AccountStore> account;  // set by login
   std::string user;
   std::optional<SelectedView> selected;
+  // Records of the selected mailbox (refresh_cache()); empty while idling.
+  std::optional<MessageCache> cache;
   // RFC 5182 SEARCHRES: UIDs saved by SEARCH RETURN (SAVE); "$".
   std::vector<store::Uid> saved_search;
   // A change to the selected mailbox may be unreported (set by the store's

@@ -24,7 +24,7 @@ class Evaluator {
 
  private:
   awaitable<Result<void>> load_records();
-  awaitable<Result<void>> load_sent_dates();
+  awaitable<Result<void>> load_email_ids();
   awaitable<Result<Bits>> from_uids(Result<std::vector<store::Uid>> uids);
   template <class F>
   Bits each(F&& f) {
@@ -33,15 +33,17 @@ class Evaluator {
       if (records_[i]) b[i] = f(*records_[i], i) ? 1 : 0;
     return b;
   }
+  const store::Flags& flags(const CachedMessage& m) const { return cache_->flag_set(m).flags; }
 
   Context& ctx_;
   SelectedView& view_;
   std::size_t n_;
-  std::vector<store::MessageRecord> storage_;
-  std::vector<const store::MessageRecord*> records_;  // by seq - 1; null when expunged
-  std::vector<std::optional<std::int64_t>> sent_;      // Date: header, Unix seconds
+  // From the session's message cache, which no step of the search refreshes.
+  const MessageCache* cache_ = nullptr;
+  std::vector<const CachedMessage*> records_;  // by seq - 1; null when expunged
+  std::vector<std::string> email_ids_;          // by seq - 1 (SEARCH EMAILID only)
   bool records_loaded_ = false;
-  bool sent_loaded_ = false;
+  bool email_ids_loaded_ = false;
 };
 
 std::int64_t day_of(std::int64_t unix_seconds) {
@@ -77,29 +79,30 @@ std::string_view header_field(SearchKeyKind kind) {
 
 awaitable<Result<void>> Evaluator::load_records() {
   if (records_loaded_) co_return Result<void>();
-  auto records = co_await ctx_.account->list_messages(view_.id(), 0);
-  if (!records) co_return records.error();
-  storage_ = std::move(*records);
+  auto cache = co_await refresh_cache(ctx_);
+  if (!cache) co_return cache.error();
+  cache_ = *cache;
   records_.assign(n_, nullptr);
-  for (const auto& r : storage_)
-    if (auto seq = view_.seq_of(r.uid)) records_[seq - 1] = &r;
+  // Both ordered by UID: one merge.
+  const auto& messages = cache_->messages();
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < n_ && j < messages.size(); ++i) {
+    const store::Uid uid = view_.uid_at(std::uint32_t(i + 1));
+    while (j < messages.size() && messages[j].uid < uid) ++j;
+    if (j < messages.size() && messages[j].uid == uid) records_[i] = &messages[j];
+  }
   records_loaded_ = true;
   co_return Result<void>();
 }
 
-awaitable<Result<void>> Evaluator::load_sent_dates() {
-  if (sent_loaded_) co_return Result<void>();
-  sent_.assign(n_, std::nullopt);
-  constexpr std::size_t kBatch = 1000;
-  for (std::size_t start = 0; start < n_; start += kBatch) {
-    std::vector<store::Uid> uids;
-    for (std::size_t i = start; i < std::min(n_, start + kBatch); ++i) uids.push_back(view_.uid_at(std::uint32_t(i + 1)));
-    auto metas = co_await ctx_.account->read_meta(view_.id(), to_uid_set(uids));
-    if (!metas) co_return metas.error();
-    for (const auto& [uid, meta] : *metas)
-      if (auto seq = view_.seq_of(uid); seq && meta.sent_date) sent_[seq - 1] = unix_of(*meta.sent_date);
-  }
-  sent_loaded_ = true;
+awaitable<Result<void>> Evaluator::load_email_ids() {
+  if (email_ids_loaded_) co_return Result<void>();
+  auto records = co_await ctx_.account->list_messages(view_.id(), 0);
+  if (!records) co_return records.error();
+  email_ids_.assign(n_, std::string());
+  for (auto& r : *records)
+    if (auto seq = view_.seq_of(r.uid)) email_ids_[seq - 1] = std::move(r.email_id);
+  email_ids_loaded_ = true;
   co_return Result<void>();
 }
 
@@ -157,17 +160,17 @@ awaitable<Result<Bits>> Evaluator::eval(const wire::SearchKey& key) {
   switch (key.kind) {
     case SearchKeyKind::kSentBefore:
     case SearchKeyKind::kSentOn:
-    case SearchKeyKind::kSentSince: {
-      if (auto loaded = co_await load_sent_dates(); !loaded) co_return loaded.error();
+    case SearchKeyKind::kSentSince:
       // RFC 9051 6.4.4 leaves a missing Date: open; like Dovecot, use the internal date.
-      co_return each([&](const store::MessageRecord& r, std::size_t i) {
-        return date_matches(key.kind, sent_[i].value_or(unix_of(r.internal_date)), key.date);
-      });
-    }
+      co_return each([&](const CachedMessage& r, std::size_t) { return date_matches(key.kind, r.sent_date, key.date); });
     default: break;
   }
-  auto has = [](store::SystemFlag f) { return [f](const store::MessageRecord& r, std::size_t) { return r.flags.has(f); }; };
-  auto lacks = [](store::SystemFlag f) { return [f](const store::MessageRecord& r, std::size_t) { return !r.flags.has(f); }; };
+  auto has = [this](store::SystemFlag f) {
+    return [this, f](const CachedMessage& r, std::size_t) { return flags(r).has(f); };
+  };
+  auto lacks = [this](store::SystemFlag f) {
+    return [this, f](const CachedMessage& r, std::size_t) { return !flags(r).has(f); };
+  };
   switch (key.kind) {
     case SearchKeyKind::kAll:
     case SearchKeyKind::kOld:
@@ -188,38 +191,40 @@ awaitable<Result<Bits>> Evaluator::eval(const wire::SearchKey& key) {
     case SearchKeyKind::kUnflagged: co_return each(lacks(store::kFlagged));
     case SearchKeyKind::kUnseen: co_return each(lacks(store::kSeen));
     case SearchKeyKind::kKeyword:
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return r.flags.has_keyword(key.text); });
+      co_return each([&](const CachedMessage& r, std::size_t) { return flags(r).has_keyword(key.text); });
     case SearchKeyKind::kUnkeyword:
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return !r.flags.has_keyword(key.text); });
+      co_return each([&](const CachedMessage& r, std::size_t) { return !flags(r).has_keyword(key.text); });
     case SearchKeyKind::kBefore:
     case SearchKeyKind::kOn:
     case SearchKeyKind::kSince:
-      co_return each([&](const store::MessageRecord& r, std::size_t) {
-        return date_matches(key.kind, unix_of(r.internal_date), key.date);
+      co_return each([&](const CachedMessage& r, std::size_t) {
+        return date_matches(key.kind, r.internal_date, key.date);
       });
     case SearchKeyKind::kSavedBefore:
     case SearchKeyKind::kSavedOn:
     case SearchKeyKind::kSavedSince:
-      co_return each([&](const store::MessageRecord& r, std::size_t) {
-        return date_matches(key.kind, unix_of(r.save_date), key.date);
+      co_return each([&](const CachedMessage& r, std::size_t) {
+        return date_matches(key.kind, r.save_date, key.date);
       });
     case SearchKeyKind::kLarger:
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return r.size > key.number; });
+      co_return each([&](const CachedMessage& r, std::size_t) { return r.size > key.number; });
     case SearchKeyKind::kSmaller:
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return r.size < key.number; });
+      co_return each([&](const CachedMessage& r, std::size_t) { return r.size < key.number; });
     case SearchKeyKind::kOlder:  // RFC 5032
-      co_return each([&](const store::MessageRecord& r, std::size_t) {
-        return now - unix_of(r.internal_date) >= static_cast<std::int64_t>(key.number);
+      co_return each([&](const CachedMessage& r, std::size_t) {
+        return now - r.internal_date >= static_cast<std::int64_t>(key.number);
       });
     case SearchKeyKind::kYounger:
-      co_return each([&](const store::MessageRecord& r, std::size_t) {
-        return now - unix_of(r.internal_date) <= static_cast<std::int64_t>(key.number);
+      co_return each([&](const CachedMessage& r, std::size_t) {
+        return now - r.internal_date <= static_cast<std::int64_t>(key.number);
       });
     case SearchKeyKind::kModSeq:
       used_modseq = true;
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return r.modseq >= key.number; });
-    case SearchKeyKind::kEmailId:
-      co_return each([&](const store::MessageRecord& r, std::size_t) { return r.email_id == key.text; });
+      co_return each([&](const CachedMessage& r, std::size_t) { return r.modseq >= key.number; });
+    case SearchKeyKind::kEmailId: {
+      if (auto loaded = co_await load_email_ids(); !loaded) co_return loaded.error();
+      co_return each([&](const CachedMessage&, std::size_t i) { return email_ids_[i] == key.text; });
+    }
     case SearchKeyKind::kSequenceSet:
     case SearchKeyKind::kUid: {
       std::vector<char> in(n_, 0);
@@ -232,7 +237,7 @@ awaitable<Result<Bits>> Evaluator::eval(const wire::SearchKey& key) {
                                                   : key.set.contains(std::uint32_t(i + 1), std::uint32_t(n_));
         }
       }
-      co_return each([&](const store::MessageRecord&, std::size_t i) { return in[i] != 0; });
+      co_return each([&](const CachedMessage&, std::size_t i) { return in[i] != 0; });
     }
     default: break;
   }

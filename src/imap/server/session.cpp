@@ -157,6 +157,7 @@ awaitable<void> Session::idle_reporter(bool& done, asio::steady_timer& timer) {
 }
 
 awaitable<Completion> Session::idle() {
+  cache.reset();  // an idle session stays small; the next command reloads it
   send(wire::format_continuation("idling"));
   if (!co_await flush()) co_return bad("Connection lost");
   transport_->set_deadline(options().idle_timeout);

@@ -155,6 +155,31 @@ std::optional<std::vector<std::pair<std::uint32_t, store::Uid>>> resolve_set(Con
   return r;
 }
 
+awaitable<Result<const MessageCache*>> refresh_cache(Context& ctx) {
+  const store::MailboxId id = ctx.selected->id();
+  if (!ctx.cache || ctx.cache->mailbox() != id) {
+    ctx.cache.reset();
+    auto records = co_await ctx.account->list_messages(id, 0);
+    if (!records) co_return records.error();
+    MessageCache fresh(id);
+    fresh.apply(*records, {});
+    ctx.cache = std::move(fresh);
+    co_return &*ctx.cache;
+  }
+  // Records first, then expunges since the same mod-seq (see MessageCache::apply).
+  const store::ModSeq since = ctx.cache->modseq();
+  auto changed = co_await ctx.account->list_messages(id, since);
+  if (!changed) co_return changed.error();
+  auto expunged = co_await ctx.account->expunged_since(id, since);
+  if (!expunged) co_return expunged.error();
+  if (!ctx.cache || ctx.cache->mailbox() != id || ctx.cache->modseq() != since) {
+    ctx.cache.reset();  // changed meanwhile by another step of this session: start over
+    co_return co_await refresh_cache(ctx);
+  }
+  ctx.cache->apply(*changed, *expunged);
+  co_return &*ctx.cache;
+}
+
 awaitable<bool> Context::flush_if_large() {
   if (out_.size() < 64 * 1024) co_return true;
   co_return co_await flush();

@@ -38,6 +38,11 @@ std::optional<std::vector<std::pair<std::uint32_t, store::Uid>>> resolve_set(Con
                                                                            const wire::SequenceSet& set,
                                                                            bool by_uid, std::string& error);
 
+// The selected mailbox's message cache, loaded on first use and brought up to
+// date with the store's changes since its mod-seq. The pointer is valid until
+// the next co_await that may refresh or drop the cache.
+boost::asio::awaitable<Result<const MessageCache*>> refresh_cache(Context& ctx);
+
 // Mailbox names as the client writes them back (mUTF-7 or UTF-8).
 std::string mailbox_name(const Context& ctx, std::string_view utf8_name);
 

@@ -102,7 +102,7 @@ std::string int_array(const std::vector<std::int64_t>& values) {
 
 #define TAUBE_RECORD_COLUMNS                                                             \
   "m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, c.hash, " \
-  "m.email_id, m.id, m.content_id "
+  "m.email_id, m.id, m.content_id, c.sent_date "
 
 MessageRecord record_from(const Rows& r, int i) {
   MessageRecord rec;
@@ -115,6 +115,7 @@ MessageRecord record_from(const Rows& r, int i) {
   rec.size = static_cast<std::uint64_t>(r.i64(i, 6));
   rec.blob_hash = r.text(i, 7);
   rec.email_id = r.text(i, 8);
+  if (!r.is_null(i, 11)) rec.sent_date = UnixTime{std::chrono::seconds{r.i64(i, 11)}};
   return rec;
 }
 
@@ -668,7 +669,10 @@ Op<std::vector<Uid>> header_search(PgConn& c, AccountId account, MailboxId mailb
   // strpos() on the field name narrows the candidates in SQL (the value may be
   // folded, so it cannot); header_matches() decides exactly. COLLATE "C" keeps
   // lower() to ASCII whatever the database's locale (a Turkish I stays i).
-  std::string lfield = ascii::lower(field);
+  // With a value, its longest white-space-free run narrows better than the
+  // field name (it occurs verbatim even in a folded field).
+  std::string_view run = header_needle_run(substring);
+  std::string lfield = ascii::lower(run.empty() ? std::string_view(field) : run);
   auto r = co_await c.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "
       "WHERE m.mailbox_id = $1 AND strpos(lower(c.headers COLLATE \"C\"), $2) > 0 ORDER BY m.uid",

@@ -78,7 +78,7 @@ void note_change(Db& db, Changes& changes, AccountId account, std::int64_t mailb
 
 constexpr std::string_view kRecordColumns =
     "m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.save_date, m.size, c.hash, "
-    "m.email_id, m.id, m.content_id ";
+    "m.email_id, m.id, m.content_id, c.sent_date ";
 
 MessageRecord record_from(const Stmt& s) {
   MessageRecord r;
@@ -91,6 +91,7 @@ MessageRecord record_from(const Stmt& s) {
   r.size = static_cast<std::uint64_t>(s.i64(6));
   r.blob_hash = s.text(7);
   r.email_id = s.text(8);
+  if (!s.is_null(11)) r.sent_date = UnixTime{std::chrono::seconds{s.i64(11)}};
   return r;
 }
 
@@ -529,10 +530,12 @@ Result<std::vector<Uid>> search_text(Db& db, AccountId account, MailboxId mailbo
     phrase += c;
   }
   phrase += "\"*";
+  // The FTS lookup runs once as a subquery; as a join, SQLite may walk the
+  // mailbox and probe the index once per message (seconds at 100,000).
   auto s = db.query(
-      "SELECT m.uid FROM contents_fts f JOIN messages m ON m.content_id = f.rowid "
-      "WHERE contents_fts MATCH ? AND m.mailbox_id = ? ORDER BY m.uid",
-      phrase, mailbox.value);
+      "SELECT m.uid FROM messages m WHERE m.mailbox_id = ? AND m.content_id IN "
+      "(SELECT rowid FROM contents_fts WHERE contents_fts MATCH ?) ORDER BY m.uid",
+      mailbox.value, phrase);
   while (s.step()) out.push_back(static_cast<Uid>(s.i64(0)));
   return out;
 }
@@ -541,12 +544,21 @@ Result<std::vector<Uid>> header_search(Db& db, AccountId account, MailboxId mail
                                        const std::string& field, const std::string& substring) {
   if (!mailbox_row(db, account, mailbox)) return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<Uid> out;
-  // instr() on the field name narrows the candidates in SQL (the value may be
-  // folded, so it cannot); header_matches() decides exactly.
+  // LIKE (ASCII case-insensitive, no lower() copy of every header block)
+  // narrows the candidates in SQL: to the longest white-space-free run of the
+  // value when there is one (it occurs verbatim even in a folded field), else
+  // to the field name. header_matches() decides exactly.
+  std::string_view run = header_needle_run(substring);
+  std::string pattern = "%";
+  for (char c : run.empty() ? std::string_view(field) : run) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
   auto s = db.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "
-      "WHERE m.mailbox_id = ? AND instr(lower(c.headers), lower(?)) > 0 ORDER BY m.uid",
-      mailbox.value, field);
+      "WHERE m.mailbox_id = ? AND c.headers LIKE ? ESCAPE '\\' ORDER BY m.uid",
+      mailbox.value, pattern);
   while (s.step())
     if (header_matches(s.text(1), field, substring)) out.push_back(static_cast<Uid>(s.i64(0)));
   return out;

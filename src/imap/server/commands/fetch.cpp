@@ -4,10 +4,12 @@
 // stored at delivery; only body sections read the message itself. Responses
 // are streamed: output is flushed whenever it grows large.
 #include <algorithm>
+#include <charconv>
 
 #include "imap/server/commands.hpp"
 #include "imap/server/fetch_format.hpp"
 #include "imap/server/support.hpp"
+#include "imap/wire/datetime.hpp"
 #include "imap/wire/writer.hpp"
 #include "mime/part.hpp"
 
@@ -42,6 +44,84 @@ bool sets_seen(const wire::FetchItem& item) {
     case FetchAttribute::kBinary: return !item.peek;
     default: return false;
   }
+}
+
+// Items the message cache answers without the store: the common
+// "FETCH 1:* (UID FLAGS)" of every client's resynchronisation.
+bool cached_item(const wire::FetchItem& item) {
+  switch (item.attribute) {
+    case FetchAttribute::kUid:
+    case FetchAttribute::kFlags:
+    case FetchAttribute::kInternalDate:
+    case FetchAttribute::kSaveDate:
+    case FetchAttribute::kRfc822Size:
+    case FetchAttribute::kModSeq: return true;
+    default: return false;
+  }
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// FETCH responses from the cache, written straight into the output (no
+// allocation per message).
+awaitable<Completion> fetch_cached(Context& ctx, const std::vector<std::pair<std::uint32_t, store::Uid>>& targets,
+                                   const std::vector<wire::FetchItem>& items, store::ModSeq changed_since) {
+  auto loaded = co_await refresh_cache(ctx);
+  if (!loaded) co_return from_error(loaded.error(), "fetch");
+  const MessageCache& cache = **loaded;
+  const auto& messages = cache.messages();
+  auto it = messages.begin();
+  std::string& out = ctx.output();
+  for (const auto& [seq, uid] : targets) {
+    // Targets ascend by sequence number, so by UID: walk the cache once.
+    it = std::lower_bound(it, messages.end(), uid, [](const CachedMessage& m, store::Uid u) { return m.uid < u; });
+    if (it == messages.end()) break;
+    if (it->uid != uid || it->modseq <= changed_since) continue;
+    const CachedMessage& m = *it;
+    out += "* ";
+    append_number(out, seq);
+    out += " FETCH (";
+    bool first = true;
+    for (const auto& item : items) {
+      if (!first) out += ' ';
+      first = false;
+      switch (item.attribute) {
+        case FetchAttribute::kUid:
+          out += "UID ";
+          append_number(out, m.uid);
+          break;
+        case FetchAttribute::kFlags:
+          out += "FLAGS ";
+          out += cache.flag_set(m).formatted;
+          break;
+        case FetchAttribute::kInternalDate:
+          out += "INTERNALDATE ";
+          out += wire::format_date_time(m.internal_date);
+          break;
+        case FetchAttribute::kSaveDate:
+          out += "SAVEDATE ";
+          out += wire::format_date_time(m.save_date);
+          break;
+        case FetchAttribute::kRfc822Size:
+          out += "RFC822.SIZE ";
+          append_number(out, m.size);
+          break;
+        case FetchAttribute::kModSeq:
+          out += "MODSEQ (";
+          append_number(out, m.modseq);
+          out += ')';
+          break;
+        default: break;
+      }
+    }
+    out += ")\r\n";
+    if (!co_await ctx.flush_if_large()) co_return bad("Connection lost");
+  }
+  co_return ok("FETCH completed");
 }
 
 const store::MessageRecord* find_record(const std::vector<store::MessageRecord>& records, store::Uid uid) {
@@ -82,6 +162,11 @@ awaitable<Completion> cmd_fetch(Context& ctx, wire::Command& command) {
     ctx.send(wire::format_vanished(true, uids));
   }
   if (targets->empty()) co_return ok("FETCH completed");
+  if (std::all_of(items.begin(), items.end(), cached_item)) {
+    const store::ModSeq since = fetch.changed_since.value_or(0);
+    auto op = fetch_cached(ctx, *targets, items, since);
+    co_return co_await std::move(op);
+  }
 
   auto records = co_await ctx.account->list_messages(view.id(), fetch.changed_since.value_or(0));
   if (!records) co_return from_error(records.error(), "fetch");

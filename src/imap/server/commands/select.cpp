@@ -37,6 +37,7 @@ awaitable<Completion> cmd_select(Context& ctx, wire::Command& command) {
   auto& select = std::get<wire::Select>(command.body);
   if (ctx.selected) {
     ctx.selected.reset();
+    ctx.cache.reset();
     ctx.state = State::kAuthenticated;
     if (ctx.enabled.qresync) ctx.send(wire::format_untagged(wire::Status::kOk, wire::code::closed(), "Previous mailbox closed"));
   }
@@ -47,6 +48,9 @@ awaitable<Completion> cmd_select(Context& ctx, wire::Command& command) {
   auto records = co_await ctx.account->list_messages(mailbox->id, 0);
   if (!records) co_return from_error(records.error(), "select");
 
+  ctx.cache.reset();
+  MessageCache cache(mailbox->id);
+  cache.apply(*records, {});
   SelectedView view(*mailbox, select.read_only);
   std::uint32_t first_unseen = 0;
   store::ModSeq highest = mailbox->highest_modseq;
@@ -57,6 +61,7 @@ awaitable<Completion> cmd_select(Context& ctx, wire::Command& command) {
   }
   view.set_known_modseq(highest);
   ctx.selected = std::move(view);
+  ctx.cache = std::move(cache);
   ctx.state = State::kSelected;
   ctx.mailbox_changed = false;
   ctx.saved_search.clear();
@@ -97,12 +102,14 @@ awaitable<Completion> cmd_close(Context& ctx, wire::Command&) {
     if (!r) co_return from_error(r.error(), "close");
   }
   ctx.selected.reset();
+  ctx.cache.reset();
   ctx.state = State::kAuthenticated;
   co_return ok("CLOSE completed");
 }
 
 awaitable<Completion> cmd_unselect(Context& ctx, wire::Command&) {
   ctx.selected.reset();
+  ctx.cache.reset();
   ctx.state = State::kAuthenticated;
   co_return ok("UNSELECT completed");
 }

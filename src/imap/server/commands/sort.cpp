@@ -2,6 +2,7 @@
 // threaded by the metadata stored at delivery (subject, addresses, sent date,
 // Message-ID, In-Reply-To, References); never by reading message blobs.
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "base/ascii.hpp"
@@ -55,38 +56,55 @@ struct Entry {
   std::int64_t arrival = 0;
   std::int64_t date = 0;
   std::uint64_t size = 0;
-  store::MessageMeta meta;
+  store::MessageMeta meta;  // only when with_meta
 };
 
-// Loads what SORT and THREAD compare for the matching messages.
-awaitable<Result<std::vector<Entry>>> load_entries(Context& ctx, const SearchResult& matches) {
+// Loads what SORT and THREAD compare for the matching messages: dates and
+// sizes from the message cache; subjects and addresses (with_meta) from the
+// stored metadata.
+awaitable<Result<std::vector<Entry>>> load_entries(Context& ctx, const SearchResult& matches, bool with_meta) {
   std::vector<Entry> entries;
-  auto records = co_await ctx.account->list_messages(ctx.selected->id(), 0);
-  if (!records) co_return records.error();
-  std::map<store::Uid, const store::MessageRecord*> by_uid;
-  for (const auto& r : *records) by_uid[r.uid] = &r;
-  constexpr std::size_t kBatch = 1000;
-  for (std::size_t start = 0; start < matches.matches.size(); start += kBatch) {
-    std::vector<store::Uid> uids;
-    for (std::size_t i = start; i < std::min(matches.matches.size(), start + kBatch); ++i)
-      uids.push_back(matches.matches[i].second);
-    auto metas = co_await ctx.account->read_meta(ctx.selected->id(), to_uid_set(uids));
-    if (!metas) co_return metas.error();
-    for (auto& [uid, meta] : *metas) {
-      auto it = by_uid.find(uid);
-      if (it == by_uid.end()) continue;
+  {
+    auto loaded = co_await refresh_cache(ctx);
+    if (!loaded) co_return loaded.error();
+    const MessageCache& cache = **loaded;
+    entries.reserve(matches.matches.size());
+    for (const auto& [seq, uid] : matches.matches) {
+      const CachedMessage* m = cache.find(uid);
+      if (!m) continue;
       Entry e;
-      e.seq = ctx.selected->seq_of(uid);
+      e.seq = seq;
       e.uid = uid;
-      e.arrival = it->second->internal_date.time_since_epoch().count();
-      // RFC 5256 3: a missing or unreadable Date: sorts by the internal date.
-      e.date = meta.sent_date ? meta.sent_date->time_since_epoch().count() : e.arrival;
-      e.size = it->second->size;
-      e.meta = std::move(meta);
-      if (e.seq) entries.push_back(std::move(e));
+      e.arrival = m->internal_date;
+      e.date = m->sent_date;  // RFC 5256 3: the internal date when Date: is missing
+      e.size = m->size;
+      entries.push_back(std::move(e));
     }
   }
-  co_return entries;
+  if (!with_meta) co_return entries;
+  std::vector<Entry> out;
+  out.reserve(entries.size());
+  constexpr std::size_t kBatch = 1000;
+  for (std::size_t start = 0; start < entries.size(); start += kBatch) {
+    const std::size_t end = std::min(entries.size(), start + kBatch);
+    std::vector<store::Uid> uids;
+    for (std::size_t i = start; i < end; ++i) uids.push_back(entries[i].uid);
+    auto metas = co_await ctx.account->read_meta(ctx.selected->id(), to_uid_set(uids));
+    if (!metas) co_return metas.error();
+    std::size_t i = start;
+    for (auto& [uid, meta] : *metas) {
+      while (i < end && entries[i].uid < uid) ++i;
+      if (i == end) break;
+      if (entries[i].uid != uid) continue;
+      entries[i].meta = std::move(meta);
+      out.push_back(std::move(entries[i]));
+    }
+  }
+  co_return out;
+}
+
+bool needs_meta(wire::SortKey key) {
+  return key != wire::SortKey::kArrival && key != wire::SortKey::kDate && key != wire::SortKey::kSize;
 }
 
 int compare(const Entry& a, const Entry& b, wire::SortKey key) {
@@ -117,7 +135,9 @@ awaitable<Completion> cmd_sort(Context& ctx, wire::Command& command) {
   if (sort.result_options) co_return bad("ESORT return options are not supported");
   auto matches = co_await evaluate_search(ctx, sort.key);
   if (!matches) co_return from_error(matches.error(), "sort");
-  auto entries = co_await load_entries(ctx, *matches);
+  const bool with_meta = std::any_of(sort.criteria.begin(), sort.criteria.end(),
+                                     [](const wire::SortCriterion& c) { return needs_meta(c.key); });
+  auto entries = co_await load_entries(ctx, *matches, with_meta);
   if (!entries) co_return from_error(entries.error(), "sort");
   std::stable_sort(entries->begin(), entries->end(), [&](const Entry& a, const Entry& b) {
     for (const auto& c : sort.criteria) {
@@ -126,9 +146,16 @@ awaitable<Completion> cmd_sort(Context& ctx, wire::Command& command) {
     }
     return a.seq < b.seq;  // RFC 5256 3: ties by sequence number
   });
-  std::string line = "SORT";
-  for (const auto& e : *entries) line += " " + std::to_string(sort.uid ? e.uid : e.seq);
-  ctx.send_untagged(line);
+  std::string& out = ctx.output();
+  out.reserve(out.size() + 8 + entries->size() * 7);
+  out += "* SORT";
+  char buf[16];
+  for (const auto& e : *entries) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, sort.uid ? e.uid : e.seq);
+    out += ' ';
+    out.append(buf, end);
+  }
+  out += "\r\n";
   co_return ok("SORT completed");
 }
 
@@ -138,7 +165,7 @@ awaitable<Completion> cmd_thread(Context& ctx, wire::Command& command) {
     co_return no("Unsupported charset", "BADCHARSET (UTF-8 US-ASCII)");
   auto matches = co_await evaluate_search(ctx, thread.key);
   if (!matches) co_return from_error(matches.error(), "thread");
-  auto entries = co_await load_entries(ctx, *matches);
+  auto entries = co_await load_entries(ctx, *matches, true);
   if (!entries) co_return from_error(entries.error(), "thread");
   std::vector<ThreadMessage> messages;
   for (const auto& e : *entries) {
