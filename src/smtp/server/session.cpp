@@ -217,8 +217,12 @@ void Session::spill_message() {
   core_.drop_buffered_message();
 }
 
+// A spill file belongs to the message now being received or delivered; once the
+// message was refused or reset (the session is back before DATA), it goes at once.
 void Session::drop_stale_spill() {
-  if ((spill_ || spill_error_) && spill_serial_ != core_.message_serial()) {
+  const State s = core_.state();
+  const bool no_message = s == State::kInit || s == State::kReady || s == State::kMail;
+  if ((spill_ || spill_error_) && (no_message || spill_serial_ != core_.message_serial())) {
     spill_.reset();
     spill_error_.reset();
   }

@@ -619,5 +619,28 @@ TEST_F(SessionTest, MxAndLmtpNeverRelayEvenForAKnownSender) {
   EXPECT_TRUE(queue_.empty());
 }
 
+TEST_F(SessionTest, AFromFieldBehindManyOrLongHeadersIsStillChecked) {
+  options_.mode = Mode::kSubmission;
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "X-Filler-" + std::to_string(i) + ": x\r\n";
+  std::string huge;
+  while (huge.size() < 300 * 1024) huge += "X-Long: " + std::string(900, 'h') + "\r\n";
+  FakeTransport t;
+  t.tls = true;
+  const std::string envelope =
+      "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n";
+  t.script.push_back("EHLO c.example\r\nAUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAGFsaWNlLXNlY3JldA==\r\n" +
+                     envelope + many + "From: carol@example.org\r\n\r\nx\r\n.\r\n" + envelope +
+                     huge + "From: carol@example.org\r\n\r\nx\r\n.\r\n" + envelope + many +
+                     "From: alice@example.org\r\n\r\nx\r\n.\r\nQUIT\r\n");
+  run_session(t);
+  const std::string out = t.server_output();
+  EXPECT_NE(out.find("550 5.7.1 From: header address not owned by the authenticated user"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("550 5.7.1 Header section too long to check the From: address"),
+            std::string::npos) << out;
+  EXPECT_EQ(inbox("bob@example.org").size(), 1u) << out;
+}
+
 }  // namespace
 }  // namespace taube::smtp::server
