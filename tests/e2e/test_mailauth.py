@@ -8,8 +8,9 @@ import email
 import imaplib
 import re
 import smtplib
+import socket
 import subprocess
-import sys
+import time
 import unittest
 
 from dnstest import DnsServer
@@ -150,6 +151,38 @@ class MailauthTest(TaubeCase):
         bounce = self.results_of(inbox[2])
         self.assertRegex(bounce, r"spf=none .*smtp\.helo=client\.sender\.test")
         self.assertRegex(bounce, r"dmarc=fail \(p=none dis=none")
+
+
+    def test_a_silent_dns_server_cannot_hold_the_session(self):
+        """Queries to a resolver that never answers: the checks stop at their deadline
+        (check_timeout_seconds, each lookup bounded by dns timeout_seconds) and the
+        message is stored with temperror results."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as black_hole:
+            black_hole.bind(("127.0.0.1", 0))
+            config = self.isolated_config()
+            with open(config, "a") as f:
+                f.write(f'\n[server]\nhostname = "{AUTHSERV}"\n'
+                        f'\n[dns]\nresolver = "127.0.0.1:{black_hole.getsockname()[1]}"\n'
+                        f'timeout_seconds = 2\n'
+                        f'\n[mailauth]\ncheck_timeout_seconds = 3\ndmarc_policy = "enforce"\n')
+            self.taube("domain", "add", "local.test")
+            self.taube("user", "add", "bob@local.test", stdin=PASSWORD + "\n")
+            server = self.start_server(config=config)
+            smtp = smtplib.SMTP("127.0.0.1", self.ports["smtp"], local_hostname="client.sender.test",
+                                timeout=60)
+            started = time.monotonic()
+            smtp.sendmail("alice@sender.test", ["bob@local.test"], message("alice@sender.test", "slow dns"))
+            elapsed = time.monotonic() - started
+            smtp.quit()
+            inbox = self.fetch_all("INBOX")
+            rc, log = self.stop_server(server)
+            self.assertEqual(rc, 0, log)
+        print(f"\nDATA to 250 with a silent resolver: {elapsed:.1f} s (deadline 3 s + one 2 s lookup)")
+        self.assertLess(elapsed, 8)
+        self.assertEqual([m["Subject"] for m in inbox], ["slow dns"])
+        results = self.results_of(inbox[0])
+        self.assertRegex(results, r"spf=temperror")
+        self.assertRegex(results, r"dmarc=temperror")
 
 
 if __name__ == "__main__":
