@@ -23,6 +23,7 @@
 
 #include "store/conformance/conformance.hpp"
 #include "store/postgres/schema.hpp"
+#include "store/queue.hpp"
 
 namespace taube::store::postgres {
 namespace {
@@ -405,6 +406,66 @@ Delivered append_via(Store& node, AccountId account, MailboxId mailbox,
   return r ? *r : Delivered{};
 }
 
+// Queue sharing (issue 7): two nodes claiming from one queue never get the same
+// entry, and a node that dies holding leases loses its entries to the other
+// once the leases run out.
+TEST_F(PostgresNodes, TwoNodesShareTheQueueAndTakeOverADeadNodesEntries) {
+  auto m = conformance::make_message("queued", "x");
+  Outbound o;
+  o.sender = "bob@example.org";
+  constexpr int kEntries = 80;
+  for (int i = 0; i < kEntries; ++i)
+    o.recipients.push_back(OutboundRecipient{"u@d" + std::to_string(i) + ".example", "", 0});
+  ASSERT_EQ(sync(a_->queue().enqueue(m.raw, o))->size(), size_t{kEntries});
+
+  std::mutex mu;
+  std::vector<std::int64_t> got;
+  std::atomic<int> errors{0};
+  std::vector<conformance::Task> tasks;
+  for (int w = 0; w < 8; ++w) {
+    tasks.push_back([&, w]() -> awaitable<void> {
+      Store& node = w % 2 == 0 ? *a_ : *b_;
+      std::string name = (w % 2 == 0 ? "a-" : "b-") + std::to_string(w);
+      for (int round = 0; round < 30; ++round) {
+        auto op = node.queue().claim(name, 2, std::chrono::seconds(60));
+        auto r = co_await std::move(op);
+        if (!r) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        for (const auto& e : *r) got.push_back(e.id.value);
+      }
+    });
+  }
+  conformance::Parallel(4, std::move(tasks)).join();
+  EXPECT_EQ(errors.load(), 0);
+  std::set<std::int64_t> unique(got.begin(), got.end());
+  EXPECT_EQ(unique.size(), got.size()) << "an entry was claimed by two claimers";
+  EXPECT_EQ(got.size(), size_t{kEntries});
+
+  // Node a claims with a short lease and dies; node b takes over.
+  Outbound one;
+  one.recipients.push_back(OutboundRecipient{"x@late.example", "", 0});
+  auto id = sync(a_->queue().enqueue(m.raw, one))->at(0);
+  auto held = sync(a_->queue().claim("node-a", 10, std::chrono::seconds(1)));
+  ASSERT_TRUE(held);
+  ASSERT_EQ(held->size(), 1u);
+  a_.reset();
+  EXPECT_TRUE(sync(b_->queue().claim("node-b", 10, std::chrono::seconds(60)))->empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  auto taken = sync(b_->queue().claim("node-b", 10, std::chrono::seconds(60)));
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ(taken->front().id, id);
+  AttemptResult late;
+  late.recipients = {{"x@late.example", RecipientState::kDelivered}};
+  EXPECT_EQ(sync(b_->queue().record_attempt(id, "node-a", late)).error().code,
+            ErrorCode::kConflict);
+  EXPECT_TRUE(sync(b_->queue().record_attempt(id, "node-b", late)));
+  EXPECT_EQ(*sync(b_->queue().depth()), size_t{kEntries});
+}
+
 TEST_F(PostgresNodes, ChangeOnOneNodeReachesSubscribersOfTheOtherWithinOneSecond) {
   Seen seen;
   auto sub = a_->subscribe_changes(bob_, [&](const MailboxChange& c) { seen.add(c); });
@@ -547,6 +608,47 @@ TEST(PostgresStore, OtherWritesWhoseCommitWasCutOffAreNeverReportedAsSuccess) {
   ASSERT_TRUE(sync(s->create_mailbox("Lost", SpecialUse::kNone)));
 }
 
+// HA-NOTES.md section 6, case C: a COMMIT waiting for a synchronous standby
+// that is cancelled returns "COMMIT" with a WARNING; it committed locally only
+// and a failover would lose it, so it must never be reported as success.
+TEST(PostgresStore, CommitWhoseSyncReplicationWaitWasCancelledIsNotSuccess) {
+  auto db = create_database();
+  auto store = open_store(db);
+  ASSERT_TRUE(sync(store->add_domain("example.org")));
+  Admin admin("postgres");
+  struct ResetOnExit {
+    Admin& a;
+    ~ResetOnExit() {
+      a.exec("ALTER SYSTEM RESET synchronous_standby_names");
+      a.exec("SELECT pg_reload_conf()");
+    }
+  } reset{admin};
+  // A standby that never comes: every COMMIT waits in SyncRep.
+  admin.exec("ALTER SYSTEM SET synchronous_standby_names = 'taube_no_such_standby'");
+  admin.exec("SELECT pg_reload_conf()");
+  std::this_thread::sleep_for(300ms);
+  std::atomic<bool> cancelled{false};
+  std::thread canceller([&] {
+    Admin a("postgres");
+    for (int i = 0; i < 200 && !cancelled; ++i) {
+      std::string pids = a.exec(
+          "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE wait_event = 'SyncRep' "
+          "AND datname = '" + db + "'");
+      if (!pids.empty()) {
+        a.exec("SELECT pg_cancel_backend(pid) FROM unnest('{" + pids + "}'::int[]) pid");
+        cancelled = true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  auto r = sync(store->add_domain("example.net"));
+  canceller.join();
+  EXPECT_TRUE(cancelled.load());
+  ASSERT_FALSE(r) << "a COMMIT whose wait for the standby was cancelled was reported as success";
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(r.error().detail.find("synchronous standby"), std::string::npos) << r.error().detail;
+}
+
 TEST(PostgresStore, MultiHostConninfoSkipsAnUnreachableHost) {
   auto db = create_database();
   // libpq tries the hosts in order; the first two have no server.
@@ -606,13 +708,6 @@ TEST(PostgresStore, UnreachableDatabaseIsUnavailable) {
   EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
 }
 
-TEST(PostgresStore, MigrationsAreVersionedAndResumeFromTheRecordedVersion) {
-  auto db = create_database();
-  {
-    auto store = open_store(db, {}, 1);
-    ASSERT_TRUE(sync(store->add_domain("example.org")));
-  }
-  Admin admin(db);
 
 // The directory part of a unix-socket conninfo from the test server.
 std::string socket_dir(const std::string& conninfo) {
@@ -715,11 +810,20 @@ TEST(PostgresStore, HeartbeatRegistersTheNodeForClusterStatus) {
   EXPECT_LE(n.started, n.last_seen);
 }
 
+TEST(PostgresStore, MigrationsAreVersionedAndResumeFromTheRecordedVersion) {
+  auto db = create_database();
+  {
+    auto store = open_store(db, {}, 1);
+    ASSERT_TRUE(sync(store->add_domain("example.org")));
+  }
+  Admin admin(db);
   EXPECT_EQ(admin.exec("SELECT max(version) FROM schema_migrations"), "1");
   EXPECT_EQ(admin.exec("SELECT count(*) FROM pg_attribute WHERE attrelid = 'contents'::regclass "
                        "AND attname = 'fts'"),
             "0");
   auto store = open_store(db);
+  std::string all;
+  for (int v = 1; v <= latest_schema_version(); ++v) all += (v > 1 ? "," : "") + std::to_string(v);
   EXPECT_EQ(admin.exec("SELECT string_agg(version::text, ',' ORDER BY version) "
                        "FROM schema_migrations"),
             all);
@@ -727,8 +831,6 @@ TEST(PostgresStore, HeartbeatRegistersTheNodeForClusterStatus) {
   auto domains = sync(store->list_domains());
   ASSERT_TRUE(domains);
   ASSERT_EQ(domains->size(), 1u);  // data of version 1 survived
-  std::string all;
-  for (int v = 1; v <= latest_schema_version(); ++v) all += (v > 1 ? "," : "") + std::to_string(v);
   // Opening again applies nothing.
   auto again = open_store(db);
   EXPECT_EQ(admin.exec("SELECT count(*) FROM schema_migrations"),
