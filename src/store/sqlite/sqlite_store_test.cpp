@@ -12,6 +12,7 @@
 
 #include "store/conformance/conformance.hpp"
 #include "store/content.hpp"
+#include "store/dav.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/schema.hpp"
 
@@ -129,6 +130,32 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, testing::Values(sqlite::sqlit
 
 namespace taube::store::sqlite {
 namespace {
+
+// The DAV step gives accounts that existed before it their default collections;
+// accounts created afterwards get them from the trigger.
+TEST(SqliteStore, AccountsFromBeforeDavGetTheDefaultCollections) {
+  TempDir dir;
+  auto path = dir.path() / "store.db";
+  AccountId bob;
+  {
+    auto store = open_sqlite_store(SqliteOptions{.path = path, .schema_version = 2});
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(sync((*store)->add_domain("example.org")));
+    bob = sync((*store)->create_account("bob@example.org", "h"))->id;
+  }
+  auto store = open_sqlite_store(SqliteOptions{.path = path});
+  ASSERT_TRUE(store);
+  auto alice = sync((*store)->create_account("alice@example.org", "h"));
+  ASSERT_TRUE(alice);
+  for (auto who : {bob, alice->id}) {
+    auto list = sync((*store)->dav().list_collections(who, who));
+    ASSERT_TRUE(list) << list.error().detail;
+    std::vector<std::string> names;
+    for (const auto& c : *list) names.push_back(c.name + ":" + std::string(to_string(c.kind)));
+    EXPECT_EQ(names, (std::vector<std::string>{"calendar:calendar", "contacts:addressbook",
+                                               "inbox:schedule-inbox", "outbox:schedule-outbox"}));
+  }
+}
 
 TEST(SqliteStore, DataSurvivesReopening) {
   TempDir dir;
