@@ -135,6 +135,11 @@ std::string standby_conninfo_of(const std::string& conninfo) {
 
 using Clock = std::chrono::steady_clock;
 
+// Reconnect attempts during a failover: 50 ms doubling up to this. Short, so that
+// writes resume within a fraction of a second of the promotion (an attempt on
+// loopback or a LAN costs a refused connection or a read-only answer).
+constexpr std::chrono::milliseconds kMaxBackoff{250};
+
 // The loops catch every database error; anything else escaping one is a bug
 // and must not be swallowed (co_spawn's `detached` would).
 void rethrow(std::exception_ptr e) {
@@ -448,7 +453,7 @@ class Engine {
       }
       if ((lost || connecting) && may_retry(started)) {
         co_await sleep(backoff);
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+        backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
       }
       batch_error = Error{ErrorCode::kUnavailable,
@@ -539,7 +544,7 @@ class Engine {
             (on_standby || may_retry(started))) {
           if (retries++ > 0) {
             co_await sleep(backoff);
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+            backoff = std::min(backoff * 2, kMaxBackoff);
           }
           continue;
         }
