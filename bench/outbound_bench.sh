@@ -6,7 +6,8 @@
 #
 # Method, identical for both systems: fill the queue with M messages (size S) for a
 # foreign domain while delivery is off, then turn delivery on and time until the sink
-# has counted all M (smtp-sink -c). msgs/s = M / that time. This measures the sending
+# has counted all M (smtp-sink -c). msgs/s = M / that time; steady msgs/s =
+# (M-1) / (time from the sink's first message to its last), without start-up. This measures the sending
 # side only: claiming from the queue, the SMTP client, connection reuse and the queue
 # updates (Taube: one store commit per attempt; Postfix: qmgr + smtp + queue file
 # removal).
@@ -70,7 +71,7 @@ wait_port() {
   done
 }
 
-# A sink whose running count is the last number in its output file.
+# A sink whose running count is in its output file.
 SINK_PID=""
 SINK_OUT=""
 start_sink() {
@@ -81,19 +82,23 @@ start_sink() {
   PIDS+=("$SINK_PID")
   wait_port "$port" 10 || die "smtp-sink did not start: $(cat "$SINK_OUT")"
 }
-sink_count() { tr '\r' '\n' <"$SINK_OUT" | grep -Eo '^ *[0-9]+' | tail -1 | tr -d ' ' || true; }
+# smtp-sink -c writes "sess=N quit=N mesg=N" lines ending in CR.
+sink_count() { tr '\r' '\n' <"$SINK_OUT" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 || true; }
 stop_sink() { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null || true; }
 
-# Waits until the sink counted $1 messages (timeout $2 s); prints the seconds taken from $3.
+# Waits until the sink counted $1 messages (timeout $2 s); prints two durations: from
+# $3 (delivery switched on) to the last message, and from the first message to the
+# last (the steady rate, without start-up).
 wait_sink() {
-  local want=$1 deadline=$((SECONDS + $2)) t0=$3 n
+  local want=$1 deadline=$((SECONDS + $2)) t0=$3 n first=""
   while :; do
     n=$(sink_count)
+    [[ -z $first && ${n:-0} -ge 1 ]] && first=$(now)
     [[ ${n:-0} -ge $want ]] && break
     ((SECONDS < deadline)) || { log "sink stuck at ${n:-0} of $want"; return 1; }
-    sleep 0.02
+    sleep 0.01
   done
-  awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'
+  awk -v a="$t0" -v f="$first" -v b="$(now)" 'BEGIN { printf "%.3f %.3f", b - a, b - f }'
 }
 
 BODY_PY="
@@ -135,7 +140,7 @@ pop3s = ""
 http = ""
 https = ""
 [log]
-level = "warn"
+level = "info"
 [smtp]
 max_connections_per_ip = $((SESSIONS + 50))
 [outbound]
@@ -157,7 +162,7 @@ CONF
     local deadline=$((SECONDS + 30))
     until grep -qs 'event=server.ready' "$dir/serve.log"; do
       kill -0 "$TAUBE_PID" 2>/dev/null || die "taube exited: $(tail -5 "$dir/serve.log")"
-      ((SECONDS < deadline)) || die "taube not ready"
+      ((SECONDS < deadline)) || die "taube not ready: $(tail -5 "$dir/serve.log")"
       sleep 0.1
     done
   }
@@ -176,7 +181,7 @@ CONF
   left=$("${t[@]}" queue list | tail -1)
   kill -TERM "$TAUBE_PID"; wait "$TAUBE_PID" || true
   stop_sink
-  log "taube: $MESSAGES in ${secs}s (queue afterwards: $left)"
+  log "taube: $MESSAGES in ${secs% *}s from start, ${secs#* }s first to last (queue afterwards: $left)"
   RESULTS+=("taube $MESSAGES $secs")
 }
 
@@ -240,20 +245,23 @@ CONF
   postfix -c "$pf/conf" stop >/dev/null 2>&1 || true
   POSTFIX_CONF=""
   stop_sink
-  log "postfix: $MESSAGES in ${secs}s"
+  log "postfix: $MESSAGES in ${secs% *}s from reload, ${secs#* }s first to last"
   RESULTS+=("postfix $MESSAGES $secs")
 }
 
 for s in $SYSTEMS; do "bench_$s"; done
 
-printf '\n%-10s %9s %9s %10s\n' SYSTEM MESSAGES SECONDS MSGS/S
+printf '\n%-10s %9s %12s %10s %14s\n' SYSTEM MESSAGES SECONDS MSGS/S "STEADY MSGS/S"
 declare -A RATE
 for r in "${RESULTS[@]}"; do
-  read -r name n secs <<<"$r"
+  read -r name n secs first_to_last <<<"$r"
   rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
+  steady=$(awk -v n="$n" -v s="$first_to_last" 'BEGIN { printf "%.1f", (n - 1) / s }')
   RATE[$name]=$rate
-  printf '%-10s %9s %9s %10s\n' "$name" "$n" "$secs" "$rate"
+  RATE[$name.steady]=$steady
+  printf '%-10s %9s %12s %10s %14s\n' "$name" "$n" "$secs" "$rate" "$steady"
 done
 if [[ -n ${RATE[taube]:-} && -n ${RATE[postfix]:-} ]]; then
-  awk -v t="${RATE[taube]}" -v p="${RATE[postfix]}" 'BEGIN { printf "taube/postfix: %.2f\n", t / p }'
+  awk -v t="${RATE[taube]}" -v p="${RATE[postfix]}" -v ts="${RATE[taube.steady]}" -v ps="${RATE[postfix.steady]}" \
+    'BEGIN { printf "taube/postfix: %.2f (steady: %.2f)\n", t / p, ts / ps }'
 fi
