@@ -189,6 +189,10 @@ Result<void> read_all(Reader& r, Config& c) {
   TAUBE_TRY(r.read_seconds("imap.idle_timeout_seconds", c.imap.idle_timeout, 60, 86400));
   TAUBE_TRY(r.read_uint("http.max_body_bytes", c.http.max_body_bytes, 1024, 1ull << 32));
   TAUBE_TRY(r.read_strings("http.trusted_proxies", c.http.trusted_proxies));
+  TAUBE_TRY(r.read_strings("http.rooms", c.http.rooms));
+  for (std::string& room : c.http.rooms)
+    for (char& ch : room)
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   std::string spool_dir;
   TAUBE_TRY(r.read_string("spool.directory", spool_dir));
   if (!spool_dir.empty()) c.spool.directory = spool_dir;

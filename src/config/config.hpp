@@ -61,6 +61,9 @@ struct HttpConfig {
   // Addresses of TLS-terminating proxies: their plain-HTTP requests may carry Basic
   // credentials (the proxy did TLS with the client). Empty: none.
   std::vector<std::string> trusted_proxies;
+  // Accounts that are rooms for CalDAV scheduling: invitations are accepted at once
+  // when the room's calendar is free, declined when busy. Lower case.
+  std::vector<std::string> rooms;
 };
 
 // Degraded mode (DESIGN.md promise 3): where SMTP/LMTP put accepted mail while the

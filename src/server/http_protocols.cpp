@@ -38,6 +38,7 @@ ProtocolFactory http_factory(bool implicit_tls, const DegradedMode* degraded) {
     dav_options.allow_plaintext_from_loopback = services.config.allow_plaintext_auth_from_loopback;
     dav_options.trusted_proxies = services.config.http.trusted_proxies;
     dav_options.xml.max_body_bytes = services.config.http.max_body_bytes;
+    dav_options.rooms = services.config.http.rooms;
     dav::server::add_dav_routes(dav_service->routes, services.store, services.authenticator,
                                 std::move(dav_options));
     std::shared_ptr<const http::server::Service> service = std::move(dav_service);

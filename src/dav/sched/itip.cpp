@@ -419,4 +419,75 @@ std::string imip_mail(const Message& m, std::string_view from, std::string_view 
   return out;
 }
 
+namespace {
+
+std::chrono::sys_seconds utc_of(icaltimetype t) {
+  icaltimetype u = icaltime_convert_to_zone(t, icaltimezone_get_utc_timezone());
+  return std::chrono::sys_seconds(std::chrono::seconds(icaltime_as_timet(u)));
+}
+
+icaltimetype ical_of(std::chrono::sys_seconds t) {
+  return icaltime_from_timet_with_zone(static_cast<time_t>(t.time_since_epoch().count()), 0,
+                                       icaltimezone_get_utc_timezone());
+}
+
+}  // namespace
+
+std::optional<FreeBusyRequest> parse_freebusy_request(std::string_view ical) {
+  Comp root = parse(ical);
+  if (!root || icalcomponent_get_method(root.get()) != ICAL_METHOD_REQUEST) return std::nullopt;
+  icalcomponent* fb = icalcomponent_get_first_component(root.get(), ICAL_VFREEBUSY_COMPONENT);
+  if (fb == nullptr) return std::nullopt;
+  FreeBusyRequest r;
+  if (icalcomponent_get_uid(fb) != nullptr) r.uid = icalcomponent_get_uid(fb);
+  icalproperty* o = icalcomponent_get_first_property(fb, ICAL_ORGANIZER_PROPERTY);
+  if (o == nullptr || icalproperty_get_organizer(o) == nullptr) return std::nullopt;
+  r.organizer = address(icalproperty_get_organizer(o));
+  each_attendee(fb, [&](icalproperty* p) {
+    std::string who = attendee_address(p);
+    if (!who.empty()) r.attendees.push_back(who);
+  });
+  icaltimetype s = icalcomponent_get_dtstart(fb);
+  icaltimetype e = icalcomponent_get_dtend(fb);
+  if (icaltime_is_null_time(s) || icaltime_is_null_time(e) || r.organizer.empty() || r.attendees.empty())
+    return std::nullopt;
+  r.start = utc_of(s);
+  r.end = utc_of(e);
+  if (r.end <= r.start) return std::nullopt;
+  return r;
+}
+
+std::string freebusy_reply(const FreeBusyRequest& request, std::string_view attendee,
+                           std::vector<Period> busy) {
+  std::sort(busy.begin(), busy.end());
+  std::vector<Period> merged;
+  for (const Period& p : busy) {
+    if (!merged.empty() && p.first <= merged.back().second) merged.back().second = std::max(merged.back().second, p.second);
+    else merged.push_back(p);
+  }
+  Comp root(icalcomponent_new(ICAL_VCALENDAR_COMPONENT));
+  icalcomponent_add_property(root.get(), icalproperty_new_version("2.0"));
+  icalcomponent_add_property(root.get(), icalproperty_new_prodid("-//Taube//CalDAV//EN"));
+  icalcomponent_add_property(root.get(), icalproperty_new_method(ICAL_METHOD_REPLY));
+  icalcomponent* fb = icalcomponent_new(ICAL_VFREEBUSY_COMPONENT);
+  if (!request.uid.empty()) icalcomponent_set_uid(fb, request.uid.c_str());
+  stamp(fb);
+  icalcomponent_set_dtstart(fb, ical_of(request.start));
+  icalcomponent_set_dtend(fb, ical_of(request.end));
+  std::string org = "mailto:" + request.organizer;
+  icalcomponent_add_property(fb, icalproperty_new_organizer(org.c_str()));
+  std::string att = "mailto:" + std::string(attendee);
+  icalcomponent_add_property(fb, icalproperty_new_attendee(att.c_str()));
+  for (const Period& p : merged) {
+    icalperiodtype period = icalperiodtype_null_period();
+    period.start = ical_of(p.first);
+    period.end = ical_of(p.second);
+    icalproperty* f = icalproperty_new_freebusy(period);
+    icalproperty_set_parameter_from_string(f, "FBTYPE", "BUSY");
+    icalcomponent_add_property(fb, f);
+  }
+  icalcomponent_add_component(root.get(), fb);
+  return text_of(root.get());
+}
+
 }  // namespace taube::dav::sched

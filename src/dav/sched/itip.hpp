@@ -7,6 +7,7 @@
 // strips the scheme so the result can be looked up as an account.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,5 +80,20 @@ std::string cancelled(std::string_view object);
 // the text/calendar part with method=, CRLF line ends. `date` is an RFC 5322 date.
 std::string imip_mail(const Message& m, std::string_view from, std::string_view summary,
                       std::string_view date, std::string_view message_id);
+
+// RFC 6638 5: a free/busy request POSTed to the outbox (METHOD:REQUEST, one VFREEBUSY
+// with ORGANIZER, ATTENDEEs, DTSTART and DTEND in UTC).
+struct FreeBusyRequest {
+  std::string uid;
+  std::string organizer;
+  std::vector<std::string> attendees;  // addresses, in request order
+  std::chrono::sys_seconds start{};
+  std::chrono::sys_seconds end{};
+};
+std::optional<FreeBusyRequest> parse_freebusy_request(std::string_view ical);
+using Period = std::pair<std::chrono::sys_seconds, std::chrono::sys_seconds>;
+// The METHOD:REPLY VFREEBUSY of `attendee` with `busy` (sorted and merged here).
+std::string freebusy_reply(const FreeBusyRequest& request, std::string_view attendee,
+                           std::vector<Period> busy);
 
 }  // namespace taube::dav::sched

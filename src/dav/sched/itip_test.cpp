@@ -123,5 +123,26 @@ TEST(Itip, ImipMailIsMultipartAlternativeWithCalendarPart) {
   for (std::size_t i = 0; (i = mail.find('\n', i)) != std::string::npos; ++i) ASSERT_EQ(mail[i - 1], '\r');
 }
 
+TEST(Itip, FreeBusyRequestAndReply) {
+  const std::string req =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\n"
+      "UID:fb1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261201T000000Z\r\nDTEND:20261202T000000Z\r\n"
+      "ORGANIZER:mailto:a@example.org\r\nATTENDEE:mailto:b@example.org\r\nATTENDEE:mailto:C@example.org\r\n"
+      "END:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+  auto r = parse_freebusy_request(req);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->organizer, "a@example.org");
+  ASSERT_EQ(r->attendees.size(), 2u);
+  EXPECT_EQ(r->attendees[1], "c@example.org");
+  EXPECT_EQ((r->end - r->start).count(), 86400);
+  using std::chrono::hours;
+  std::string reply = freebusy_reply(*r, "b@example.org",
+                                     {{r->start + hours(12), r->start + hours(13)},
+                                      {r->start + hours(10), r->start + hours(12)}});
+  EXPECT_NE(reply.find("METHOD:REPLY"), std::string::npos);
+  EXPECT_NE(reply.find("20261201T100000Z/20261201T130000Z"), std::string::npos) << reply;
+  EXPECT_FALSE(parse_freebusy_request(event(kB)));
+}
+
 }  // namespace
 }  // namespace taube::dav::sched

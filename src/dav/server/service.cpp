@@ -14,6 +14,7 @@
 #include "base/ascii.hpp"
 #include "dav/server/filters.hpp"
 #include "dav/server/paths.hpp"
+#include "dav/server/scheduling.hpp"
 #include "dav/wire/multistatus.hpp"
 #include "dav/wire/requests.hpp"
 #include "http/basic_auth.hpp"
@@ -40,12 +41,13 @@ constexpr std::string_view kApple = "http://apple.com/ns/ical/";
 constexpr std::string_view kTaube = "http://taube.invalid/ns/";
 constexpr std::string_view kSyncPrefix = "data:,taube-sync/";
 constexpr std::string_view kAllow =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT";
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, REPORT, POST";
 
 struct Context {
   store::Store& store;
   auth::Authenticator& authenticator;
   Options options;
+  SchedulingOptions scheduling;
 };
 
 Name dav(std::string_view local) { return Name{std::string(wire::ns::kDav), std::string(local)}; }
@@ -213,6 +215,7 @@ class Exchange {
   awaitable<Response> get(const Path& p);
   awaitable<Response> put(const Path& p);
   awaitable<Response> remove(const Path& p);
+  awaitable<Response> post(const Path& p);
   awaitable<Response> report(const Path& p);
   awaitable<Response> calendar_query(const wire::CalendarQuery& q);
   awaitable<Response> multiget(const Path& p, const wire::ReportProps& props,
@@ -289,6 +292,7 @@ awaitable<Response> Exchange::run() {
   if (m == "PUT") co_return co_await put(p);
   if (m == "DELETE") co_return co_await remove(p);
   if (m == "REPORT") co_return co_await report(p);
+  if (m == "POST") co_return co_await post(p);
   Response r = plain(405, "method not allowed");
   r.headers.push_back({"Allow", std::string(kAllow)});
   co_return r;
@@ -848,6 +852,17 @@ awaitable<Response> Exchange::put(const Path& p) {
     else co_return plain(412, "only If-None-Match: * is supported on PUT");
   }
   std::string uid = put.uid;
+  // Implicit scheduling (RFC 6638 3.2) needs the previous version of the object.
+  bool scheduling = c.kind == CollectionKind::kCalendar &&
+                    req_.body.find("ORGANIZER") != std::string::npos;
+  std::string before;
+  if (scheduling) {
+    std::string name = p.name;
+    auto existing = co_await dav_.get_resource(actor_.id, c.id, name);
+    if (existing) before = std::move(existing->content);
+  }
+  std::optional<store::DavPut> again;
+  if (scheduling) again = put;
   auto done = co_await dav_.put_resource(actor_.id, c.id, std::move(put));
   if (!done) {
     if (done.error().code == ErrorCode::kAlreadyExists) {
@@ -868,6 +883,21 @@ awaitable<Response> Exchange::put(const Path& p) {
   }
   Response r;
   r.status = done->created ? 201 : 204;
+  std::optional<std::string> changed;
+  if (scheduling) {
+    std::string now = req_.body;
+    changed = co_await schedule_put(ctx_.store, ctx_.scheduling, owner_, std::move(before), std::move(now));
+  }
+  if (changed && again && *changed != req_.body) {
+    // The organizer's copy now carries SCHEDULE-STATUS (and rooms' answers): store it and
+    // send no ETag, the client must fetch the object again (RFC 6638 3.2, RFC 4791 5.3.4).
+    again->content = std::move(*changed);
+    again->if_match = done->etag;
+    again->if_none_match = false;
+    auto stored = co_await dav_.put_resource(actor_.id, c.id, std::move(*again));
+    if (!stored) log::warn("dav.sched.organizer_copy_not_updated", {{"error", stored.error().detail}});
+    co_return r;
+  }
   r.headers.push_back({"ETag", "\"" + done->etag + "\""});
   co_return r;
 }
@@ -882,11 +912,18 @@ awaitable<Response> Exchange::remove(const Path& p) {
       }
     }
     std::string name = p.name;
+    std::string before;
+    if (collection_->kind == CollectionKind::kCalendar) {
+      auto existing = co_await dav_.get_resource(actor_.id, collection_->id, name);
+      if (existing) before = std::move(existing->content);
+    }
     auto done = co_await dav_.delete_resource(actor_.id, collection_->id, name, if_match);
     if (!done) {
       if (done.error().code == ErrorCode::kConflict) co_return plain(412, "precondition failed: etag does not match");
       co_return store_error(done.error());
     }
+    if (before.find("ORGANIZER") != std::string::npos)
+      co_await schedule_delete(ctx_.store, ctx_.scheduling, owner_, std::move(before));
     co_return Response{204, {}, {}};
   }
   if (p.kind == Path::Kind::kCollection) {
@@ -898,6 +935,20 @@ awaitable<Response> Exchange::remove(const Path& p) {
     co_return Response{204, {}, {}};
   }
   co_return plain(403, "this cannot be deleted");
+}
+
+// ---------------------------------------------------------------- POST (outbox)
+
+awaitable<Response> Exchange::post(const Path& p) {
+  if (p.kind != Path::Kind::kCollection || collection_->kind != CollectionKind::kScheduleOutbox)
+    co_return plain(405, "POST is for the scheduling outbox");
+  if (collection_->access < Access::kOwner) co_return plain(403, "only the owner schedules");
+  std::string body = req_.body;
+  auto answer = co_await schedule_freebusy(ctx_.store, ctx_.scheduling, owner_, std::move(body));
+  if (!answer)
+    co_return precondition(400, cal("valid-scheduling-message"),
+                           "the body must be a VFREEBUSY request with ORGANIZER and ATTENDEEs");
+  co_return xml(200, std::move(*answer));
 }
 
 // ---------------------------------------------------------------- REPORT
@@ -1194,10 +1245,11 @@ awaitable<Response> handle(std::shared_ptr<const Context> ctx, const Request& re
 
 void add_dav_routes(http::server::Routes& routes, store::Store& store,
                     auth::Authenticator& authenticator, Options options) {
-  auto ctx = std::make_shared<const Context>(Context{store, authenticator, std::move(options)});
+  SchedulingOptions scheduling{options.ical, options.rooms};
+  auto ctx = std::make_shared<const Context>(Context{store, authenticator, std::move(options), std::move(scheduling)});
   http::server::Handler handler = [ctx](const Request& req) { return handle(ctx, req); };
   for (std::string_view m : {"OPTIONS", "GET", "HEAD", "PUT", "DELETE", "PROPFIND", "PROPPATCH",
-                             "MKCOL", "MKCALENDAR", "REPORT"}) {
+                             "MKCOL", "MKCALENDAR", "REPORT", "POST"}) {
     routes.add_prefix(std::string(m), "/dav/", handler);
     routes.add(std::string(m), "/dav", handler);
   }

@@ -29,6 +29,9 @@ struct Options {
   // credentials (the proxy did TLS with the client).
   std::vector<std::string> trusted_proxies;
   std::string realm = "Taube";
+  // Accounts that are rooms (lower-case addresses): they answer invitations at once,
+  // ACCEPTED when free and DECLINED when busy (RFC 6638 scheduling, scheduling.hpp).
+  std::vector<std::string> rooms;
 };
 
 // Adds the DAV routes to `routes`. REQUIRES: store and authenticator outlive the routes.
