@@ -114,6 +114,27 @@ class OutboundToPeerTest(unittest.TestCase):
         self.assertIn("8BITMIME", status["Diagnostic-Code"])
         self.assertEqual(self.peer.delivered, [])
 
+    def test_delay_notice_then_bounce_on_expiry(self):
+        # Timings in seconds here; defaults are 4 hours and 5 days.
+        self.peer = Peer(lambda kind, arg, n: "451 4.4.5 mailbox busy" if kind == "rcpt" else "250 ok")
+        self.node.start(FAST + "delay_notice_after_seconds = 1\ngive_up_after_seconds = 5\n"
+                        f'[outbound.routes]\n"b.test" = "{self.peer.address}"\n'
+                        f'[dns]\nresolver = "{self.dns.address}"\n')
+        self.node.submit("alice", ["bob@b.test"], message("alice@a.test", "bob@b.test", "slow"))
+        self.wait(lambda: len(self.node.inbox("alice")) >= 2, timeout=60, what="delay notice and bounce")
+        self.node.wait_queue_empty()
+        notices = self.node.inbox("alice")
+        self.assertEqual(len(notices), 2, [m["Subject"] for m in notices])
+        actions = []
+        for m in notices:
+            self.assertEqual(m.get_content_type(), "multipart/report")
+            rcpt = list(m.iter_parts())[1].get_payload()[1]
+            actions.append((rcpt["Action"], rcpt["Status"]))
+        self.assertEqual(actions[0], ("delayed", "4.4.5"))
+        self.assertEqual(actions[1], ("failed", "4.4.7"))
+        self.assertEqual(list(notices[0].iter_parts())[2].get_content_type(), "text/rfc822-headers")
+        self.assertEqual(self.peer.delivered, [])
+
     def test_queue_cli_hold_release_show_delete(self):
         # The peer defers every time: the entry stays queued.
         self.start(Peer(lambda kind, arg, n: "451 4.7.1 greylisted" if kind == "rcpt" else "250 ok"))
