@@ -13,3 +13,4 @@ done
 bench/smtp_bench.sh || echo "== smtp_bench: failed (exit $?)" >&2
 bench/imap_bench.sh || echo "== imap_bench: failed (exit $?)" >&2
 bench/outbound_bench.sh || echo "== outbound_bench: failed (exit $?)" >&2
+bench/caldav_bench.sh || echo "== caldav_bench: failed (exit $?)" >&2
