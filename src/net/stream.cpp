@@ -3,6 +3,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <climits>
 
 namespace taube::net {
 
@@ -10,6 +17,65 @@ namespace asio = boost::asio;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kFinalReplyGrace = std::chrono::seconds(5);
+
+namespace {
+
+// A BIO over a non-blocking socket that sends with MSG_NOSIGNAL (OpenSSL's
+// socket BIO uses write(): a client gone mid-reply would raise SIGPIPE).
+int fd_of(BIO* bio) { return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio))); }
+
+int bio_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  ssize_t n = ::send(fd_of(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  ssize_t n = ::recv(fd_of(bio), data, static_cast<std::size_t>(size), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(bio);
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO_METHOD* socket_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "taube socket");
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, bio_create);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+void Stream::SslFree::operator()(SSL* ssl) const { SSL_free(ssl); }
+
+Stream::Want Stream::want(int rc) const {
+  switch (SSL_get_error(tls_.get(), rc)) {
+    case SSL_ERROR_WANT_READ: return Want::kRead;
+    case SSL_ERROR_WANT_WRITE: return Want::kWrite;
+    default: return Want::kFail;
+  }
+}
+
+awaitable<bool> Stream::wait(Want w) {
+  if (w == Want::kFail || closed_) co_return false;
+  auto op = socket_.async_wait(w == Want::kRead ? asio::ip::tcp::socket::wait_read : asio::ip::tcp::socket::wait_write,
+                               kTuple);
+  auto [ec] = co_await std::move(op);
+  co_return !ec;
+}
 
 Stream::Stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)), timer_(socket_.get_executor()) {
   boost::system::error_code ec;
@@ -75,32 +141,72 @@ void Stream::arm_watchdog() {
 
 awaitable<std::size_t> Stream::read_some(char* buf, std::size_t size) {
   if (closed_ || timed_out_) co_return 0;
-  auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf, size), kTuple)
-                      : co_await socket_.async_read_some(asio::buffer(buf, size), kTuple);
-  if (ec) co_return 0;
-  co_return n;
+  if (!tls_) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf, size), kTuple);
+    if (ec) co_return 0;
+    co_return n;
+  }
+  for (;;) {
+    ERR_clear_error();
+    std::size_t n = 0;
+    int rc = SSL_read_ex(tls_.get(), buf, size, &n);
+    if (rc > 0) co_return n;
+    // A failure, the peer's close_notify or EOF all end the stream.
+    if (timed_out_ || !co_await wait(want(rc))) co_return 0;
+    if (timed_out_) co_return 0;
+  }
 }
 
 awaitable<bool> Stream::write(std::string_view bytes) {
   if (closed_) co_return false;  // a timed-out stream may still send its last reply
-  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(bytes), kTuple)
-                      : co_await asio::async_write(socket_, asio::buffer(bytes), kTuple);
-  co_return !ec && n == bytes.size();
+  if (!tls_) {
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), kTuple);
+    co_return !ec && n == bytes.size();
+  }
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ERR_clear_error();
+    std::size_t n = 0;
+    // After a "want", OpenSSL needs the same arguments again: `done` moves only on success.
+    int rc = SSL_write_ex(tls_.get(), bytes.data() + done, bytes.size() - done, &n);
+    if (rc > 0) {
+      done += n;
+      continue;
+    }
+    if (!co_await wait(want(rc))) co_return false;
+  }
+  co_return true;
 }
 
 awaitable<bool> Stream::start_tls(std::shared_ptr<asio::ssl::context> context) {
   if (tls_ || closed_) co_return false;
   tls_context_ = std::move(context);
-  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *tls_context_);
-  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
-  co_return !ec;
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec) co_return false;
+  tls_.reset(SSL_new(tls_context_->native_handle()));
+  BIO* bio = tls_ ? BIO_new(socket_method()) : nullptr;
+  if (!bio) {
+    tls_.reset();
+    co_return false;
+  }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+  SSL_set_bio(tls_.get(), bio, bio);
+  SSL_set_mode(tls_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                               SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_accept_state(tls_.get());
+  for (;;) {
+    ERR_clear_error();
+    int rc = SSL_do_handshake(tls_.get());
+    if (rc == 1) co_return true;
+    if (!co_await wait(want(rc))) co_return false;
+  }
 }
 
 std::string Stream::tls_description() const {
   if (!tls_) return {};
-  SSL* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle();
-  const char* version = SSL_get_version(ssl);
-  const char* cipher = SSL_get_cipher_name(ssl);
+  const char* version = SSL_get_version(tls_.get());
+  const char* cipher = SSL_get_cipher_name(tls_.get());
   return std::string(version ? version : "TLS") + " with cipher " + (cipher ? cipher : "unknown");
 }
 

@@ -7,10 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,10 +56,20 @@ class Stream final : public Transport {
 
  private:
   void arm_watchdog();
+  enum class Want : std::uint8_t { kRead, kWrite, kFail };
+  Want want(int rc) const;
+  boost::asio::awaitable<bool> wait(Want want);
+  struct SslFree {
+    void operator()(ssl_st* ssl) const;
+  };
 
   boost::asio::ip::tcp::socket socket_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // keeps the context alive
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  // TLS runs on the socket itself (a BIO over the descriptor, non-blocking)
+  // rather than asio::ssl::stream, which keeps two 17 KiB buffers per
+  // connection for its lifetime (plus a BIO pair's): with
+  // SSL_MODE_RELEASE_BUFFERS an idle TLS connection holds OpenSSL's state only.
+  std::unique_ptr<ssl_st, SslFree> tls_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool watchdog_running_ = false;
