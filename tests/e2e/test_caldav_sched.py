@@ -170,6 +170,12 @@ class CaldavSchedulingTest(unittest.TestCase):
         self.assertEqual(len(replies), 1)
         self.assertIn("mailto:bob@a.test", replies[0])
 
+        # Carol cannot take over the meeting by reusing its UID as organizer.
+        self.put("carol", "hijack.ics", event(uid, "20261201T120000Z", "20261201T130000Z",
+                                              [("bob@a.test", "NEEDS-ACTION")], organizer="carol@a.test"))
+        self.assertIn("SCHEDULE-STATUS=5.1", self.get("carol", "calendar", "hijack.ics"))
+        self.assertIn("ORGANIZER;CN=Alice:mailto:alice@a.test", self.copy_of("bob", uid)[1])
+
         # Alice re-saves her copy unchanged: nobody is asked again.
         self.put("alice", "meeting.ics", mine, expect=(204,))
         self.assertEqual(len(self.members("bob", "inbox")), 1)

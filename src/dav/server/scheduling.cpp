@@ -198,6 +198,18 @@ awaitable<bool> deliver_local(store::Store& store, const SchedulingOptions& opti
                               std::optional<std::string>& room_reply) {
   store::DavStore& dav = store.dav();
   auto where = co_await find_copy(dav, to.id, uid);
+  std::string current;
+  if (where) {
+    auto existing = co_await dav.get_resource(kSystemActor, where->first, where->second);
+    if (existing) current = std::move(existing->content);
+  }
+  // A message only touches a copy of the same organizer's event: another account
+  // reusing the UID must not overwrite (or cancel) somebody else's meeting.
+  std::optional<sched::Info> sent = sched::inspect(m.ical);
+  std::optional<sched::Info> held = current.empty() ? std::nullopt : sched::inspect(current);
+  if (!sent) co_return false;
+  if (held && held->organizer != sent->organizer) co_return false;
+  if (m.method == Method::kReply && held && held->organizer != to.address) co_return false;
   switch (m.method) {
     case Method::kRequest: {
       std::string copy = sched::without_method(m.ical);
@@ -215,22 +227,16 @@ awaitable<bool> deliver_local(store::Store& store, const SchedulingOptions& opti
       co_return stored && queued;
     }
     case Method::kCancel: {
-      if (where) {
-        auto current = co_await dav.get_resource(kSystemActor, where->first, where->second);
-        if (current) {
-          std::string text = sched::cancelled(current->content);
-          co_await store_copy(dav, options, to.id, where, text);
-        }
+      if (where && !current.empty()) {
+        std::string text = sched::cancelled(current);
+        co_await store_copy(dav, options, to.id, where, text);
       }
       co_return co_await to_inbox(dav, to.id, m, uid);
     }
     case Method::kReply: {
-      if (where) {
-        auto current = co_await dav.get_resource(kSystemActor, where->first, where->second);
-        if (current) {
-          auto updated = sched::apply_reply(current->content, m.ical);
-          if (updated) co_await store_copy(dav, options, to.id, where, *updated);
-        }
+      if (where && !current.empty()) {
+        auto updated = sched::apply_reply(current, m.ical);
+        if (updated) co_await store_copy(dav, options, to.id, where, *updated);
       }
       co_return co_await to_inbox(dav, to.id, m, uid);
     }
