@@ -212,7 +212,9 @@ class ServiceImpl final : public Service {
     --per_domain_[c->entry.domain];
     held_.erase(c->entry.id.value);
     dispatch();
-    timer_.cancel();  // room for more
+    // Claim more once half the room is free (one claim transaction per batch, not
+    // per finished entry), or when nothing waits for a slot.
+    if (held_.size() <= cfg_.max_connections / 2 || waiting_.empty()) timer_.cancel();
   }
 
   // --- One attempt ---
