@@ -28,6 +28,11 @@
 #            client = delivery start -> its `* N EXISTS`. Round "live": IDLE
 #            started 1 s before delivery (Dovecot's imap processes still there);
 #            round "settled": 12 s later (Dovecot sessions hibernated).
+#   relogin  Re-login storm: IMAP_BENCH_RELOGIN (5,000) clients over the
+#            1,000 users connect, LOGIN, SELECT INBOX, LOGOUT, 200 at a time;
+#            round "cold" then round "again" (a reconnect after an outage:
+#            every user logged in before, Taube's verification cache is warm).
+#            Logins/s of each round, Taube and Dovecot.
 #
 # The load generator (bench/imap/imapbench.py, one asyncio process) runs on the
 # same 2 cores as the server; the load average is printed with each table.
@@ -40,6 +45,7 @@
 #   IMAP_BENCH_DOVECOT_IDLE   Dovecot IDLE connections         (default "1000 5000"; --quick "1000")
 #   IMAP_BENCH_TLS=0          skip the Taube IMAPS IDLE run
 #   IMAP_BENCH_USERS          wake-up users                    (default 1000; --quick 200)
+#   IMAP_BENCH_RELOGIN        re-login storm clients           (default 5000; --quick 1000)
 #   IMAP_BENCH_KEEP=1         keep the temp dir
 #   TAUBE_BIN                 taube binary (default build/taube)
 # Needs root (Dovecot's master; ulimit -n is raised). Binds 127.0.0.x only;
@@ -52,12 +58,13 @@ HERE=$ROOT/bench/imap
 PY=/usr/bin/python3
 GEN="$PY $HERE/imapbench.py"
 
-PARTS=${IMAP_BENCH_PARTS:-mailbox idle wake}
+PARTS=${IMAP_BENCH_PARTS:-mailbox idle wake relogin}
 MESSAGES=${IMAP_BENCH_MESSAGES:-100000}
 REPS=${IMAP_BENCH_REPS:-5}
 IDLE_N=${IMAP_BENCH_IDLE:-20000}
 DOVECOT_IDLE=${IMAP_BENCH_DOVECOT_IDLE:-1000 5000}
 USERS=${IMAP_BENCH_USERS:-1000}
+RELOGIN=${IMAP_BENCH_RELOGIN:-5000}
 TLS=${IMAP_BENCH_TLS:-1}
 HIBERNATE=5s
 case "${1:-}" in
@@ -65,7 +72,8 @@ case "${1:-}" in
     MESSAGES=${IMAP_BENCH_MESSAGES:-5000}
     IDLE_N=${IMAP_BENCH_IDLE:-2000}
     DOVECOT_IDLE=${IMAP_BENCH_DOVECOT_IDLE:-1000}
-    USERS=${IMAP_BENCH_USERS:-200} ;;
+    USERS=${IMAP_BENCH_USERS:-200}
+    RELOGIN=${IMAP_BENCH_RELOGIN:-1000} ;;
   "") ;;
   *) echo "usage: bench/imap_bench.sh [--quick]" >&2; exit 2 ;;
 esac
@@ -348,6 +356,15 @@ bench_wake() {
   echo "wake_loadavg_after $(loadavg)" >>"$RES/misc"
 }
 
+bench_relogin() {
+  log "relogin: taube, $RELOGIN clients"
+  $GEN relogin 127.0.0.1 "$T_IMAP" "$RELOGIN" "$UFMT" "$USERS" >"$RES/relogin_taube.json"
+  log "relogin: taube $(cat "$RES/relogin_taube.json")"
+  log "relogin: dovecot, $RELOGIN clients"
+  $GEN relogin 127.0.0.1 "$D_IMAP" "$RELOGIN" "$UFMT" "$USERS" >"$RES/relogin_dovecot.json"
+  log "relogin: dovecot $(cat "$RES/relogin_dovecot.json")"
+}
+
 # ---------------------------------------------------------------------------
 log "parts: $PARTS; load average $(loadavg)"
 start_taube
@@ -357,6 +374,7 @@ for part in $PARTS; do
     mailbox) bench_mailbox ;;
     idle) bench_idle ;;
     wake) bench_wake ;;
+    relogin) bench_relogin ;;
     *) die "unknown part $part" ;;
   esac
   kill -0 "$T_PID" 2>/dev/null || die "taube exited: $(tail -5 "$WORK/taube/taube.log")"

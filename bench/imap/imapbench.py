@@ -5,6 +5,7 @@
   query  HOST PORT USER PASS REPS     time FETCH/SEARCH/SORT, print JSON
   idle   HOST PORT N USERFMT NUSERS   hold N IDLE connections until stdin closes
   wake   HOST PORT LMTPPORT NUSERS USERFMT   IDLE wake-up latency, print JSON
+  relogin HOST PORT N USERFMT NUSERS     re-login storm (twice), logins/s, print JSON
 
 Messages are generated deterministically from their index (seed 4), so both
 servers get the same data. Every password is "bench".
@@ -338,10 +339,40 @@ async def cmd_wake(host, port, lport, nusers, userfmt, hib_wait="12",
     print(json.dumps(out))
 
 
+async def cmd_relogin(host, port, n, userfmt, nusers, parallel="200"):
+    """Re-login storm: N clients (users round-robin) connect, LOGIN, SELECT
+    INBOX and LOGOUT, PARALLEL at a time; twice. Round "cold" may pay a
+    password hash per user; round "again" is the reconnect after an outage
+    (every user has logged in before). Prints logins/s of each round."""
+    n, nusers, parallel = int(n), int(nusers), int(parallel)
+
+    async def one(i):
+        c = await Conn.open(host, port, local=f"127.0.0.{2 + i // 10000}")
+        await c.login(userfmt % (i % nusers + 1))
+        await c.cmd("SELECT INBOX")
+        await c.cmd("LOGOUT")
+        c.w.close()
+        return True
+    out = {}
+    for rnd in ("cold", "again"):
+        t0 = time.monotonic()
+        res = await gather_limited([one(i) for i in range(n)], parallel)
+        dt = time.monotonic() - t0
+        ok = sum(1 for r in res if r is True)
+        errs = {}
+        for r in res:
+            if r is not True:
+                k = f"{type(r).__name__}: {str(r)[:100]}"
+                errs[k] = errs.get(k, 0) + 1
+        out[rnd] = {"clients": n, "ok": ok, "seconds": round(dt, 2),
+                    "logins_per_s": round(ok / dt, 1), "errors": errs or None}
+    print(json.dumps(out))
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"load": cmd_load, "query": cmd_query, "idle": cmd_idle,
-          "wake": cmd_wake}[cmd]
+          "wake": cmd_wake, "relogin": cmd_relogin}[cmd]
     if cmd == "load":
         host, port, user, _pw, n, *rest = args
         asyncio.run(fn(host, int(port), user, n, *rest))
@@ -352,6 +383,8 @@ def main():
         asyncio.run(fn(args[0], int(args[1]), *args[2:]))
     elif cmd == "wake":
         asyncio.run(fn(args[0], int(args[1]), int(args[2]), *args[3:]))
+    elif cmd == "relogin":
+        asyncio.run(fn(args[0], int(args[1]), *args[2:]))
 
 
 if __name__ == "__main__":

@@ -54,12 +54,12 @@ if idles:
               + (f" still_open={i['still_open']}" if i['still_open'] != i['opened'] else ""))
     if misc.get("idle_cap"):
         print("  " + misc["idle_cap"])
-    tp = [i for i in idles if i["name"] == "taube_plain"]
     dv = [i for i in idles if i["name"].startswith("dovecot")]
-    if tp and dv:
+    for t in [i for i in idles if i["name"].startswith("taube")]:
         for d in dv:
-            print(f"  taube plain / {d['name']}: {tp[0]['kib_per_conn'] / d['kib_per_conn']:.2f}"
-                  if d['kib_per_conn'] else "")
+            if d['kib_per_conn']:
+                print(f"  {t['name']} / {d['name']}: {t['kib_per_conn'] / d['kib_per_conn']:.2f}"
+                      " (target: at most 0.50)")
 
 wt, wd = load("wake_taube.json"), load("wake_dovecot.json")
 if wt or wd:
@@ -76,3 +76,15 @@ if wt or wd:
                   f"{r['p50_ms']!s:>8} {r['p99_ms']!s:>8} {r['max_ms']!s:>8}")
     print("  live: IDLE began 1 s before delivery; settled: 12 s later "
           "(dovecot's sessions hibernated after 5 s)")
+
+rt, rd = load("relogin_taube.json"), load("relogin_dovecot.json")
+if rt or rd:
+    print("\nRe-login storm: clients connect, LOGIN, SELECT INBOX, LOGOUT (200 at a time)")
+    print(f"{'server':10} {'round':8} {'clients':>7} {'ok':>6} {'seconds':>8} {'logins/s':>9}  errors")
+    for name, r in (("taube", rt), ("dovecot", rd)):
+        if not r:
+            continue
+        for rnd in ("cold", "again"):
+            x = r[rnd]
+            print(f"{name:10} {rnd:8} {x['clients']:>7} {x['ok']:>6} {x['seconds']:>8} "
+                  f"{x['logins_per_s']:>9}  {x['errors'] or ''}")
