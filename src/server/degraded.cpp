@@ -208,7 +208,7 @@ awaitable<Result<void>> replay_entry(store::Store& store, spool::Spool& spool, s
     job.raw = field + ": " + id + "\r\n" + entry->raw;
     job.meta = delivery::describe(job.raw);
     job.internal_date = entry->received;
-    job.idempotency_key = "spool:" + id;
+    job.idempotency_key = entry->delivery_key.empty() ? "spool:" + id : entry->delivery_key;
     Result<std::vector<Result<store::Delivered>>> results = co_await store.deliver(std::move(job));
     if (!results) co_return results.error();  // nothing committed: try again later
     for (const Result<store::Delivered>& r : *results)

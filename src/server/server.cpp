@@ -323,7 +323,7 @@ int serve(const config::Config& cfg, const std::string& program) {
       log::warn("dns.unavailable", {log::kv("reason", r.error().detail)});  // routes still work
     }
     outbound_service = outbound::make_service(io.get_executor(), cfg, *opened->store, opened->store->queue(),
-                                              resolver.get(), outbound::make_dkim_signer(cfg.data_dir / "dkim"));
+                                              resolver.get(), outbound::make_dkim_signer(cfg.dkim_dir()));
     outbound_service->start();
   }
 

@@ -59,6 +59,7 @@ std::string encode(const Entry& entry) {
   out += "\nreceived " + std::to_string(entry.received.time_since_epoch().count());
   for (std::int64_t a : entry.accounts) out += "\naccount " + std::to_string(a);
   for (const std::string& a : entry.addresses) out += "\naddress " + a;
+  if (!entry.delivery_key.empty()) out += "\nkey " + entry.delivery_key;
   out += "\nbytes " + std::to_string(entry.raw.size());
   out += "\n\n";
   out += entry.raw;
@@ -97,6 +98,8 @@ Result<Entry> decode(std::string_view file) {
         e.accounts.push_back(std::stoll(value));
       else if (key == "address")
         e.addresses.push_back(value);
+      else if (key == "key")
+        e.delivery_key = value;
       else if (key == "bytes")
         bytes = std::stoull(value);
       else

@@ -27,6 +27,9 @@ struct Entry {
   std::chrono::sys_seconds received{};  // internal date of the message
   std::vector<std::int64_t> accounts;  // recipients already resolved to account ids
   std::vector<std::string> addresses;  // recipients not resolved yet (store was down)
+  // The idempotency key of a delivery attempt whose outcome is unknown (the store
+  // failed during its commit); the replay reuses it so that it cannot store twice.
+  std::string delivery_key;
   std::string raw;                     // the message bytes (CRLF), with trace headers
 };
 

@@ -46,11 +46,25 @@ TEST_F(SpoolTest, WritesReadsListsAndRemovesAnEntry) {
   EXPECT_EQ(e->accounts, (std::vector<std::int64_t>{3, 7}));
   EXPECT_EQ(e->addresses, std::vector<std::string>{"bob@example.com"});
   EXPECT_EQ(e->raw, "Subject: hi\r\n\r\nbody\r\n");
+  EXPECT_EQ(e->delivery_key, "");
   EXPECT_EQ((*spool)->size(), 1u);
   ASSERT_TRUE((*spool)->remove(*id));
   EXPECT_TRUE((*spool)->list()->empty());
   EXPECT_EQ((*spool)->used_bytes(), 0u);
   EXPECT_EQ((*spool)->remove(*id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SpoolTest, KeepsTheDeliveryKeyOfAnUnknownCommit) {
+  auto spool = Spool::open(dir_, 1 << 20);
+  ASSERT_TRUE(spool);
+  Entry entry = sample();
+  entry.delivery_key = "smtp:0123456789abcdef0123456789abcdef";
+  auto id = (*spool)->write(entry);
+  ASSERT_TRUE(id);
+  auto e = (*spool)->read(*id);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->delivery_key, "smtp:0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(e->raw, entry.raw);
 }
 
 TEST_F(SpoolTest, KeepsBinaryBytesAndEmptySenderExactly) {

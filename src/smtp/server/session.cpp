@@ -1,6 +1,8 @@
 #include "smtp/server/session.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 #include "delivery/describe.hpp"
 #include "log/log.hpp"
@@ -20,6 +22,14 @@ std::string lower(std::string s) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   });
   return s;
+}
+
+// 128 random bits: unique across nodes and restarts without coordination.
+std::string new_delivery_key() {
+  thread_local std::random_device device;
+  char text[40];
+  std::snprintf(text, sizeof text, "smtp:%08x%08x%08x%08x", device(), device(), device(), device());
+  return text;
 }
 
 class Session {
@@ -56,7 +66,7 @@ class Session {
   void drop_stale_spill();
   Result<std::string> take_message();
   bool may_defer(const Result<std::vector<store::AccountId>>& accounts) const;
-  void spool(std::string raw, store::UnixTime internal_date);
+  void spool(std::string raw, store::UnixTime internal_date, std::string delivery_key = {});
   std::string client() const {
     return (core_.helo().empty() ? std::string("unknown") : core_.helo()) + "[" +
            transport_.remote_address() + "]";
@@ -296,6 +306,10 @@ awaitable<void> Session::deliver() {
   // (not with outbound recipients: the spool would lose them; 451 instead)
   const bool may_spool = options_.spool_message && !job.outbound;
   if (may_spool) raw_copy = job.raw;
+  // If the commit's outcome is unknown (the database went away during COMMIT), the
+  // spooled copy is replayed under the same key: stored once whichever way it went.
+  job.idempotency_key = new_delivery_key();
+  const std::string delivery_key = job.idempotency_key;
   Result<std::vector<Result<store::Delivered>>> results = co_await store_.deliver(std::move(job));
   if (results) {
     const auto stored = std::count_if(results->begin(), results->end(),
@@ -308,7 +322,8 @@ awaitable<void> Session::deliver() {
     // The store committed nothing (outer Result failed): spool instead of 451.
     log::warn("smtp.store_unavailable",
               {log::kv("client", client()), log::kv("reason", results.error().detail)});
-    spool(std::move(raw_copy), std::chrono::floor<std::chrono::seconds>(options_.now()));
+    spool(std::move(raw_copy), std::chrono::floor<std::chrono::seconds>(options_.now()),
+          delivery_key);
     co_return;
   }
   core_.delivered(results);
@@ -324,8 +339,9 @@ bool Session::may_defer(const Result<std::vector<store::AccountId>>& accounts) c
 }
 
 // Blocks this thread for the spool's fsyncs (milliseconds), only in degraded mode.
-void Session::spool(std::string raw, store::UnixTime internal_date) {
+void Session::spool(std::string raw, store::UnixTime internal_date, std::string delivery_key) {
   spool::Entry entry;
+  entry.delivery_key = std::move(delivery_key);
   entry.sender = core_.sender_address();
   entry.received = internal_date;
   for (const store::DeliveryTarget& t : core_.targets()) entry.accounts.push_back(t.account.value);
