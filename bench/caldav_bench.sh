@@ -15,16 +15,16 @@
 #   Taube:    `taube serve` (SQLite store) in a temp data dir, plain HTTP on loopback
 #             (Basic auth, allowed from loopback), the user's default calendar.
 #   Radicale: python3 -m radicale with filesystem storage in a temp folder, auth none.
-# Environment: CALDAV_BENCH_EVENTS (10000; --quick 2000), CALDAV_BENCH_QUERIES (60),
-# CALDAV_BENCH_ROUNDS (3), TAUBE_BIN (default build/taube). Binds 127.0.0.1 on free
+# Environment: CALDAV_BENCH_EVENTS (10000; --quick 2000), CALDAV_BENCH_QUERIES (30),
+# CALDAV_BENCH_ROUNDS (2), TAUBE_BIN (default build/taube). Binds 127.0.0.1 on free
 # ports; everything started is stopped by pid on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 EVENTS=${CALDAV_BENCH_EVENTS:-10000}
-QUERIES=${CALDAV_BENCH_QUERIES:-60}
-ROUNDS=${CALDAV_BENCH_ROUNDS:-3}
+QUERIES=${CALDAV_BENCH_QUERIES:-30}
+ROUNDS=${CALDAV_BENCH_ROUNDS:-2}
 case "${1:-}" in
   --quick) EVENTS=${CALDAV_BENCH_EVENTS:-2000} ;;
   "") ;;

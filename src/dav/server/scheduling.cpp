@@ -118,7 +118,7 @@ awaitable<bool> to_inbox(store::DavStore& dav, store::AccountId owner, const Mes
   store::DavPut put;
   put.name = random_hex(12) + ".ics";
   put.uid = uid;
-  put.component = "VEVENT";
+  put.component = m.ical.find("BEGIN:VTODO") != std::string::npos ? "VTODO" : "VEVENT";
   put.content = m.ical;
   put.content_type = "text/calendar; charset=utf-8; method=" + std::string(sched::to_string(m.method));
   auto done = co_await dav.put_resource(kSystemActor, inbox->id, std::move(put));
