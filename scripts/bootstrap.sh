@@ -14,7 +14,7 @@ build_pkgs=(
 # Real clients used by the end-to-end tests (Debian's python3-* import only under
 # /usr/bin/python3, which the tests use).
 test_pkgs=(
-  python3 swaks libnet-ssleay-perl libio-socket-ssl-perl isync python3-dkim python3-nacl python3-nacl postgresql
+  python3 swaks libnet-ssleay-perl libio-socket-ssl-perl isync python3-dkim python3-nacl postgresql
   postgresql-15-auto-failover unbound dnsmasq-base python3-dnspython python3-caldav python3-icalendar vdirsyncer
 )
 # The peers the benchmarks compare against, measured in the same run.

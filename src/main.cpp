@@ -15,8 +15,8 @@
 #include "admin/share.hpp"
 #include "config/config.hpp"
 #include "log/log.hpp"
-#include "outbound/queue_cli.hpp"
 #include "mailauth/dkim_sign.hpp"
+#include "outbound/queue_cli.hpp"
 #include "server/server.hpp"
 
 namespace {
