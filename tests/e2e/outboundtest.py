@@ -109,6 +109,11 @@ class Node:
 
     def inbox(self, user):
         """Every INBOX message of user as email.message.EmailMessage."""
+        return [email.message_from_bytes(raw, policy=email.policy.default)
+                for raw in self.inbox_raw(user)]
+
+    def inbox_raw(self, user):
+        """Every INBOX message of user as the bytes the server stored."""
         with imaplib.IMAP4("127.0.0.1", self.ports["imap"], timeout=60) as m:
             m.login(f"{user}@{self.domain}", f"{user}-pw")
             m.select("INBOX", readonly=True)
@@ -116,7 +121,7 @@ class Node:
             out = []
             for uid in data[0].split():
                 typ, d = m.uid("FETCH", uid, "(BODY.PEEK[])")
-                out.append(email.message_from_bytes(d[0][1], policy=email.policy.default))
+                out.append(d[0][1])
             m.logout()
             return out
 

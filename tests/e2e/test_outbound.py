@@ -1,6 +1,8 @@
 """Outbound delivery end to end (issue 5): the real `taube serve` delivers queued mail
 through [outbound.routes] to a scripted SMTP peer or to a second taube node, retries
 4xx with backoff, bounces 5xx with an RFC 3464 DSN, and `taube queue` shows it."""
+import re
+import subprocess
 import time
 import unittest
 
@@ -163,11 +165,39 @@ class OutboundToPeerTest(unittest.TestCase):
         self.assertIn("error", bad.stderr)
 
 
+def dkim_generate(node, selector):
+    """`taube dkim generate` on node's data: (record name, TXT record for dnstest)."""
+    out = node.run("dkim", "generate", node.domain, "--selector", selector).stdout
+    zone_line = out.strip().splitlines()[-1]
+    strings = re.findall(r'"([^"]*)"', zone_line)
+    return f"{selector}._domainkey.{node.domain}", "TXT " + " ".join(f'"{s}"' for s in strings)
+
+
+def python_dkim_verifies(raw, dns_port):
+    """python3-dkim (Debian) verifies raw, looking the key up in the test's DNS."""
+    code = ("import sys, dkim, dns.resolver\n"
+            "r = dns.resolver.Resolver(configure=False)\n"
+            "r.nameservers = ['127.0.0.1']; r.port = int(sys.argv[1])\n"
+            "def txt(name, timeout=5):\n"
+            "    a = r.resolve(name.decode().rstrip('.'), 'TXT', lifetime=timeout)\n"
+            "    return b''.join(b''.join(x.strings) for x in a)\n"
+            "sys.exit(0 if dkim.verify(sys.stdin.buffer.read(), dnsfunc=txt) else 1)\n")
+    p = subprocess.run(["/usr/bin/python3", "-c", code, str(dns_port)], input=raw, capture_output=True)
+    return p.returncode == 0
+
+
 class TwoNodesTest(unittest.TestCase):
     def test_users_of_two_nodes_write_to_each_other_through_routes(self):
-        dns = DnsServer({"mx.a.test": ["A 127.0.0.1"], "mx.b.test": ["A 127.0.0.1"]}).start()
         a = Node("a.test", users=("alice",))
         b = Node("b.test", users=("bob",))
+        # Each domain publishes its DKIM key, SPF and DMARC policy in the test's DNS.
+        records = {"mx.a.test": ["A 127.0.0.1"], "mx.b.test": ["A 127.0.0.1"]}
+        for node in (a, b):
+            name, txt = dkim_generate(node, "s1")
+            records[name] = [txt]
+            records[node.domain] = ['TXT "v=spf1 ip4:127.0.0.1 -all"']
+            records["_dmarc." + node.domain] = ['TXT "v=DMARC1; p=reject"']
+        dns = DnsServer(records).start()
         try:
             from taubetest import free_port
             names = ["smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s", "http",
@@ -186,6 +216,17 @@ class TwoNodesTest(unittest.TestCase):
             self.assertEqual([m["Subject"] for m in got_b], ["from a to b"], a.log_text()[-3000:])
             self.assertEqual([m["Subject"] for m in got_a], ["from b to a"], b.log_text()[-3000:])
             self.assertEqual(got_b[0]["From"], "alice@a.test")
+            # A's signature, checked by an independent implementation against the key
+            # A published, and B's own verdict in its Authentication-Results.
+            for node, got in ((b, got_b), (a, got_a)):
+                raw = node.inbox_raw("bob" if node is b else "alice")[0]
+                self.assertTrue(python_dkim_verifies(raw, dns.port), raw[:2000])
+                self.assertFalse(python_dkim_verifies(raw.replace(b"hello", b"jello"), dns.port))
+                results = " ".join(" ".join(v.split()) for v in got[0].get_all("Authentication-Results", []))
+                self.assertIn(f"mx.{node.domain};", results)
+                self.assertIn("dkim=pass", results)
+                self.assertIn("spf=pass", results)
+                self.assertIn("dmarc=pass", results)
             a.wait_queue_empty()
             b.wait_queue_empty()
             for node in (a, b):
