@@ -21,7 +21,7 @@ import pgtest
 from taubetest import TAUBE, TaubeCase, free_port
 
 USERS = {"alice@example.org": "alice-pw", "bob@example.org": "bob-pw"}
-OUTAGE_SECONDS = float(os.environ.get("TAUBE_DEGRADED_OUTAGE_S", "15"))
+OUTAGE_SECONDS = float(os.environ.get("TAUBE_DEGRADED_OUTAGE_S", "30"))  # issue 7: 30 s
 
 
 class PausablePostgres(pgtest.Postgres):
