@@ -1,6 +1,7 @@
 // Test helper for the SMTP end-to-end suites: prints what the store holds, so the
 // tests compare delivered messages byte for byte (blobs are zstd-compressed in the
-// database; Python has no zstd module here). Opens the SQLite store directly.
+// database; Python has no zstd module here). Opens the store directly: DB is the SQLite
+// file, or a postgresql:// URL when the suite runs against PostgreSQL.
 //
 //   smtp_store_dump DB messages ADDRESS   every INBOX message: "message UID SIZE\n",
 //                                         then exactly SIZE raw bytes, then "\n"
@@ -19,6 +20,7 @@
 #include <string>
 
 #include "store/queue.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -50,10 +52,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: smtp_store_dump DB messages ADDRESS | DB message-ids\n");
     return 64;
   }
-  store::sqlite::SqliteOptions options;
-  options.path = argv[1];
-  options.reader_threads = 1;
-  auto opened = store::sqlite::open_sqlite_store(options);
+  const std::string db = argv[1];
+  Result<std::unique_ptr<store::Store>> opened = fail(ErrorCode::kInternal, "not opened");
+  if (db.starts_with("postgresql://")) {
+    store::postgres::PostgresOptions options;
+    options.conninfo = db;
+    options.pool_size = 2;
+    opened = store::postgres::open_postgres_store(options);
+  } else {
+    store::sqlite::SqliteOptions options;
+    options.path = db;
+    options.reader_threads = 1;
+    opened = store::sqlite::open_sqlite_store(options);
+  }
   if (!opened) {
     std::fprintf(stderr, "smtp_store_dump: %s\n", opened.error().detail.c_str());
     return 2;

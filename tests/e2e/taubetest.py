@@ -10,6 +10,33 @@ import time
 import unittest
 
 TAUBE = os.environ.get("TAUBE_BIN", "build/taube")
+# TAUBE_TEST_STORE=postgresql runs a suite against a throwaway PostgreSQL (one server
+# per process, a fresh database per test) instead of SQLite in the data directory.
+STORE = os.environ.get("TAUBE_TEST_STORE", "sqlite")
+_postgres = None
+_databases = 0
+
+
+def _new_postgres_database():
+    global _postgres, _databases
+    import atexit
+    import pgtest
+    if _postgres is None:
+        _postgres = pgtest.Postgres().start()
+        atexit.register(_postgres.stop)
+    _databases += 1
+    name = f"t{_databases}"
+    _postgres._run(f"{pgtest.PG_BIN}/psql", "-h", "127.0.0.1", "-p", str(_postgres.port), "-U", "postgres",
+                   "-c", f"CREATE DATABASE {name}")
+    return f"postgresql://postgres@127.0.0.1:{_postgres.port}/{name}"
+
+
+def psql(url, sql):
+    """One value from the test's PostgreSQL database."""
+    import pgtest
+    out = subprocess.run([f"{pgtest.PG_BIN}/psql", url, "-At", "-c", sql], capture_output=True, text=True,
+                         check=True, timeout=60)
+    return out.stdout.strip()
 
 
 def free_port(host="127.0.0.1"):
@@ -25,6 +52,24 @@ class TaubeCase(unittest.TestCase):
         self._tmp = tempfile.TemporaryDirectory(prefix="taube-e2e-")
         self.data = self._tmp.name
         self.servers = []
+        self.store_url = _new_postgres_database() if STORE == "postgresql" else ""
+
+    def store_args(self):
+        return ["--store", self.store_url] if self.store_url else []
+
+    def store_locator(self):
+        """What tests/smtp_store_dump opens: the SQLite file or the PostgreSQL URL."""
+        return self.store_url or os.path.join(self.data, "taube.db")
+
+    def blob_count(self):
+        if self.store_url:
+            return int(psql(self.store_url, "select count(*) from blobs"))
+        import sqlite3
+        db = sqlite3.connect(os.path.join(self.data, "taube.db"))
+        try:
+            return db.execute("select count(*) from blobs").fetchone()[0]
+        finally:
+            db.close()
 
     def tearDown(self):
         for proc in self.servers:
@@ -35,7 +80,7 @@ class TaubeCase(unittest.TestCase):
         self._tmp.cleanup()
 
     def taube(self, *args, stdin=None, check=True, data=True):
-        cmd = [TAUBE] + (["--data", self.data] if data else []) + list(args)
+        cmd = [TAUBE] + (["--data", self.data] + self.store_args() if data else []) + list(args)
         proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120)
         if check and proc.returncode != 0:
             self.fail(f"{' '.join(cmd)} exited {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}")
@@ -61,7 +106,8 @@ class TaubeCase(unittest.TestCase):
         for attempt in range(3):
             config = config if fixed else self.isolated_config()
             log = open(os.path.join(self.data, "serve.log"), "w+")
-            proc = subprocess.Popen([TAUBE, "--data", self.data, "--config", config, "serve", *extra],
+            proc = subprocess.Popen([TAUBE, "--data", self.data, *self.store_args(), "--config", config, "serve",
+                                     *extra],
                                     stdout=log, stderr=subprocess.STDOUT)
             proc.log = log
             self.servers.append(proc)

@@ -5,7 +5,6 @@ import os
 import re
 import smtplib
 import socket
-import sqlite3
 import ssl
 import subprocess
 import threading
@@ -123,7 +122,7 @@ class SmtpCase(TaubeCase):
 
     def messages(self, address):
         """The raw INBOX messages of `address`, in UID order, exactly as stored."""
-        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), "messages", address],
+        out = subprocess.run([DUMP, self.store_locator(), "messages", address],
                              capture_output=True, timeout=120)
         self.assertEqual(out.returncode, 0, out.stderr)
         data, result = out.stdout, []
@@ -159,7 +158,7 @@ class SmtpCase(TaubeCase):
         self.fail("no " + field)
 
     def dump(self, *args):
-        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), *args],
+        out = subprocess.run([DUMP, self.store_locator(), *args],
                              capture_output=True, timeout=120)
         self.assertEqual(out.returncode, 0, out.stderr)
         return out.stdout
@@ -229,9 +228,7 @@ class SmtpClientsTest(SmtpCase):
         for user in ("alice", "bob", "carol"):
             self.assertEqual(len(self.messages(f"{user}@example.org")), 1, user)
             self.assert_delivered(f"{user}@example.org", MESSAGE, "sender@example.net", "ESMTP")
-        db = sqlite3.connect(os.path.join(self.data, "taube.db"))
-        self.assertEqual(db.execute("select count(*) from blobs").fetchone()[0], 1, "one blob for three copies")
-        db.close()
+        self.assertEqual(self.blob_count(), 1, "one blob for three copies")
 
     def test_submission_starttls_auth_plain_and_login(self):
         for mechanism in ("PLAIN", "LOGIN"):
@@ -574,9 +571,7 @@ class SmtpSubmissionTest(SmtpCase):
         for entry in {r["id"] for r in queue}:
             self.assertEqual(self.queued_message(entry), self.messages("bob@example.org")[-1])
         self.assertIn(b"with ESMTPSA", stored)
-        db = sqlite3.connect(os.path.join(self.data, "taube.db"))
-        self.assertEqual(db.execute("select count(*) from blobs").fetchone()[0], 1, "one blob")
-        db.close()
+        self.assertEqual(self.blob_count(), 1, "one blob")
         # `taube queue list` shows the same two entries (one per destination domain).
         cli = self.taube("queue", "list").stdout
         self.assertRegex(cli, r"(?m)^\d+ +due +example\.net +alice@example\.org +2/2 ")

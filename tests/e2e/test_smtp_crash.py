@@ -29,7 +29,7 @@ class SmtpCrashTest(TaubeCase):
             self.taube("user", "add", f"{user}@example.org", stdin="pw\n")
 
     def stored_ids(self):
-        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), "message-ids"],
+        out = subprocess.run([DUMP, self.store_locator(), "message-ids"],
                              capture_output=True, text=True, timeout=300)
         self.assertEqual(out.returncode, 0, out.stderr)
         return collections.Counter(line.split("\t")[2] for line in out.stdout.splitlines())
@@ -147,7 +147,7 @@ class SmtpCrashTest(TaubeCase):
         self.assertGreaterEqual(len(acked), kill_after)
 
         local = self.stored_ids()
-        out = subprocess.run([DUMP, os.path.join(self.data, "taube.db"), "queue-message-ids"],
+        out = subprocess.run([DUMP, self.store_locator(), "queue-message-ids"],
                              capture_output=True, text=True, timeout=300)
         self.assertEqual(out.returncode, 0, out.stderr)
         queued = collections.Counter(line.split("\t")[2] for line in out.stdout.splitlines())
