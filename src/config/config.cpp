@@ -172,6 +172,11 @@ Result<void> read_all(Reader& r, Config& c) {
     Listener& l = c.listeners[std::string(name)];
     TAUBE_TRY(r.read_endpoints("listen." + std::string(name), l.endpoints));
     TAUBE_TRY(r.read_bool("proxy_protocol." + std::string(name), l.proxy_protocol));
+    // Refused rather than ignored: a listener behind HAProxy that silently skipped
+    // the header would take every client for the proxy (limits, logs, SPF).
+    if (l.proxy_protocol)
+      return fail(ErrorCode::kInvalidArgument,
+                  "proxy_protocol." + std::string(name) + ": the PROXY protocol is not supported yet");
   }
   TAUBE_TRY(r.read_uint("smtp.max_message_bytes", c.smtp.max_message_bytes, 1024, 1ull << 34));
   TAUBE_TRY(r.read_uint("smtp.max_recipients", c.smtp.max_recipients, 1, 100000));

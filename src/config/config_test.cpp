@@ -50,6 +50,13 @@ TEST(Config, UnknownKeyIsAnErrorNamingKeyAndLine) {
   EXPECT_EQ(top.error().detail, "x.toml:1: unknown key 'colour'");
 }
 
+TEST(Config, ProxyProtocolIsRefusedUntilSupported) {
+  auto c = parse_config("[proxy_protocol]\nimap = true\n", "t.toml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().detail.find("proxy_protocol.imap"), std::string::npos) << c.error().detail;
+  EXPECT_TRUE(parse_config("[proxy_protocol]\nimap = false\n", "t.toml"));
+}
+
 TEST(Config, WrongTypesAndRangesAreErrorsNamingTheKey) {
   auto c = parse_config("[smtp]\nmax_recipients = \"many\"\n", "t.toml");
   ASSERT_FALSE(c);
