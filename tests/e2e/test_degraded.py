@@ -90,6 +90,10 @@ class DegradedModeTest(TaubeCase):
                                    f'min_interval_seconds = 1\n')
         self.config = config
         self.node = self.start_server(config=config)
+        # Until its first health probe a new node knows no local domains, so it could
+        # not spool for them (a race seen in CI): start the outage after it.
+        local_domains = os.path.join(self.data, "local-domains")  # written by that probe
+        self.wait_until("first health probe", lambda: os.path.exists(local_domains), 30)
 
     def send(self, n):
         subject = f"degraded test {n}"
