@@ -93,6 +93,23 @@ class Node:
         self.proc = None
         return rc
 
+    def stop_cleanly(self, case):
+        """SIGTERM; `case` asserts exit code 0 and a log free of sanitizer reports."""
+        rc = self.stop()
+        log = self.log_text()
+        case.assertEqual(rc, 0, log[-3000:])
+        case.assertNotIn("AddressSanitizer", log)
+        case.assertNotIn("runtime error:", log)
+
+    def wait_until(self, case, cond, timeout=60, what="condition"):
+        """Polls cond; on timeout fails `case` with the queue and the log's tail."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                return
+            time.sleep(0.1)
+        case.fail(f"timed out waiting for {what}\n{self.queue_list()}\n{self.log_text()[-3000:]}")
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

@@ -8,7 +8,6 @@ import base64
 import email
 import email.policy
 import http.client
-import time
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -53,11 +52,7 @@ class CaldavSchedulingTest(unittest.TestCase):
 
     def tearDown(self):
         try:
-            rc = self.node.stop()
-            log = self.node.log_text()
-            self.assertEqual(rc, 0, log[-3000:])
-            self.assertNotIn("AddressSanitizer", log)
-            self.assertNotIn("runtime error:", log)
+            self.node.stop_cleanly(self)
         finally:
             self.node.close()
             self.peer.close()
@@ -107,12 +102,7 @@ class CaldavSchedulingTest(unittest.TestCase):
         return found[0]
 
     def wait(self, cond, timeout=60, what="condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if cond():
-                return
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}\n{self.node.queue_list()}\n{self.node.log_text()[-3000:]}")
+        self.node.wait_until(self, cond, timeout, what)
 
     # --- tests ----------------------------------------------------------------------
 

@@ -34,11 +34,7 @@ class OutboundToPeerTest(unittest.TestCase):
     def tearDown(self):
         try:
             if self.node.proc is not None:
-                rc = self.node.stop()
-                log = self.node.log_text()
-                self.assertEqual(rc, 0, log[-3000:])
-                self.assertNotIn("AddressSanitizer", log)
-                self.assertNotIn("runtime error:", log)
+                self.node.stop_cleanly(self)
         finally:
             self.node.close()
             if self.peer:
@@ -51,12 +47,7 @@ class OutboundToPeerTest(unittest.TestCase):
                         f'[dns]\nresolver = "{self.dns.address}"\n')
 
     def wait(self, cond, timeout=60, what="condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if cond():
-                return
-            time.sleep(0.1)
-        self.fail(f"timed out waiting for {what}\n{self.node.queue_list()}\n{self.node.log_text()[-3000:]}")
+        self.node.wait_until(self, cond, timeout, what)
 
     def test_4xx_then_2xx_is_delivered_exactly_once_after_a_retry(self):
         self.start(Peer(lambda kind, arg, n: "451 4.3.0 try again later" if kind == "data" and n == 0
@@ -230,10 +221,7 @@ class TwoNodesTest(unittest.TestCase):
             a.wait_queue_empty()
             b.wait_queue_empty()
             for node in (a, b):
-                self.assertEqual(node.stop(), 0)
-                log = node.log_text()
-                self.assertNotIn("AddressSanitizer", log)
-                self.assertNotIn("runtime error:", log)
+                node.stop_cleanly(self)
         finally:
             a.close()
             b.close()
