@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from taubetest import TAUBE, free_port
+from taubetest import TAUBE, free_ports
 
 
 class Node:
@@ -50,7 +50,7 @@ class Node:
         chosen_here = not hasattr(self, "ports")
         for attempt in range(3):
             if chosen_here:
-                self.ports = {n: free_port() for n in names}
+                self.ports = dict(zip(names, free_ports(len(names))))
             lines = ["[listen]"] + [f'{n} = "127.0.0.1:{p}"' for n, p in self.ports.items()]
             lines += ["[server]", f'hostname = "mx.{self.domain}"']
             with open(os.path.join(self.data, "taube.toml"), "w") as f:

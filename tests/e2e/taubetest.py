@@ -40,9 +40,22 @@ def psql(url, sql):
 
 
 def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    return free_ports(1, host)[0]
+
+
+def free_ports(n, host="127.0.0.1"):
+    """n distinct free ports: all held open at once, since a port closed right away
+    may be handed out again by the next bind (seen in CI: lmtp and http on one port)."""
+    sockets = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(s)
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class TaubeCase(unittest.TestCase):
@@ -95,7 +108,7 @@ class TaubeCase(unittest.TestCase):
     def isolated_config(self):
         """A configuration with every listener on a free loopback port (never the defaults)."""
         names = ["smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s", "http", "https"]
-        self.ports = {n: free_port() for n in names}
+        self.ports = dict(zip(names, free_ports(len(names))))
         lines = ["[listen]"] + [f'{n} = "127.0.0.1:{p}"' for n, p in self.ports.items()]
         return self.write_config("\n".join(lines) + "\n")
 

@@ -190,11 +190,12 @@ class TwoNodesTest(unittest.TestCase):
             records["_dmarc." + node.domain] = ['TXT "v=DMARC1; p=reject"']
         dns = DnsServer(records).start()
         try:
-            from taubetest import free_port
+            from taubetest import free_ports
             names = ["smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s", "http",
                      "https"]
-            a.ports = {n: free_port() for n in names}
-            b.ports = {n: free_port() for n in names}
+            ports = free_ports(2 * len(names))  # distinct across both nodes
+            a.ports = dict(zip(names, ports[:len(names)]))
+            b.ports = dict(zip(names, ports[len(names):]))
             dns_conf = f'[dns]\nresolver = "{dns.address}"\n'
             a.start(FAST + f'[outbound.routes]\n"b.test" = "127.0.0.1:{b.ports["smtp"]}"\n' + dns_conf)
             b.start(FAST + f'[outbound.routes]\n"a.test" = "127.0.0.1:{a.ports["smtp"]}"\n' + dns_conf)
