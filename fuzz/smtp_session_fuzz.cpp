@@ -267,9 +267,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     check(core.buffered_bytes() <= buffer_bound, "bounded buffers");
+    // The password reaches the session only base64-encoded in AUTH; a client that
+    // typed it in the clear elsewhere (say, in MAIL FROM) may see it logged.
+    const bool typed_in_clear = expanded.find("secret") != std::string::npos;
     for (const Event& e : core.take_events())
       for (const auto& field : e.fields)
-        check(field.second.find("secret") == std::string::npos, "no secrets in events");
+        check(typed_in_clear || field.second.find("secret") == std::string::npos,
+              "no secrets in events");
     check_output(core.take_output());
   }
   return 0;
