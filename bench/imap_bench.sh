@@ -34,8 +34,12 @@
 #            every user logged in before, Taube's verification cache is warm).
 #            Logins/s of each round, Taube and Dovecot.
 #
-# The load generator (bench/imap/imapbench.py, one asyncio process) runs on the
-# same 2 cores as the server; the load average is printed with each table.
+# The load generators run on the same 2 cores as the server; the load average
+# is printed with each table. The idle part uses bench/imap/idle_load.cpp (C++,
+# epoll, OpenSSL; built here with g++ into the temp dir, one process per
+# IMAP_BENCH_IDLE_PER_GEN connections, at most IMAP_BENCH_IDLE_PARALLEL
+# connections between connect and IDLE at a time over all processes); the
+# other parts use bench/imap/imapbench.py (one asyncio process).
 #
 # Usage: bench/imap_bench.sh [--quick]
 #   IMAP_BENCH_PARTS          "mailbox idle wake" or a subset  (default all)
@@ -46,6 +50,9 @@
 #   IMAP_BENCH_TLS=0          skip the Taube IMAPS IDLE run
 #   IMAP_BENCH_USERS          wake-up users                    (default 1000; --quick 200)
 #   IMAP_BENCH_RELOGIN        re-login storm clients           (default 5000; --quick 1000)
+#   IMAP_BENCH_IDLE_PARALLEL  IDLE connections being opened at once, all generators (default 200)
+#   IMAP_BENCH_IDLE_PER_GEN   IDLE connections per generator process (default 10000)
+#   IMAP_BENCH_IDLE_GEN=python  the old asyncio generator for the idle part
 #   IMAP_BENCH_KEEP=1         keep the temp dir
 #   TAUBE_BIN                 taube binary (default build/taube)
 # Needs root (Dovecot's master; ulimit -n is raised). Binds 127.0.0.x only;
@@ -66,6 +73,8 @@ DOVECOT_IDLE=${IMAP_BENCH_DOVECOT_IDLE:-1000 5000}
 USERS=${IMAP_BENCH_USERS:-1000}
 RELOGIN=${IMAP_BENCH_RELOGIN:-5000}
 TLS=${IMAP_BENCH_TLS:-1}
+IDLE_PARALLEL=${IMAP_BENCH_IDLE_PARALLEL:-200}
+IDLE_PER_GEN=${IMAP_BENCH_IDLE_PER_GEN:-10000}
 HIBERNATE=5s
 case "${1:-}" in
   --quick)
@@ -85,15 +94,10 @@ die() { log "$*"; exit 1; }
 [[ $(id -u) == 0 ]] || die "needs root (Dovecot's master, ulimit -n)"
 # Raise the descriptor limit as far as allowed. Without CAP_SYS_RESOURCE (as in
 # some containers) the hard limit caps one process, Taube included: the Taube
-# IDLE run then uses at most (hard limit - 200) connections and says so.
+# IDLE run then uses at most (hard limit - Taube's own descriptors - a margin)
+# connections and says so (see cap_idle_n, after Taube started).
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 FDMAX=$(ulimit -n)
-IDLE_CAP_NOTE=""
-if [[ " $PARTS " == *" idle "* ]] && ((IDLE_N > FDMAX - 200)); then
-  echo "imap_bench: ulimit -n is $FDMAX here (hard limit): Taube IDLE run uses $((FDMAX - 200)) instead of $IDLE_N connections" >&2
-  IDLE_CAP_NOTE="Taube IDLE run capped at $((FDMAX - 200)) (asked $IDLE_N): ulimit -n hard limit $FDMAX"
-  IDLE_N=$((FDMAX - 200))
-fi
 if [[ -z ${TAUBE_BIN:-} ]]; then
   if [[ ! -x $TAUBE ]] || [[ -n $(find src -newer "$TAUBE" -type f -print -quit) ]]; then
     log "building taube (make build)"
@@ -101,6 +105,7 @@ if [[ -z ${TAUBE_BIN:-} ]]; then
   fi
 fi
 [[ -x $TAUBE ]] || die "no taube binary at $TAUBE"
+IDLE_GEN=${IMAP_BENCH_IDLE_GEN:-cpp}
 
 # ---------------------------------------------------------------------------
 # Cleanup: every process we started, by pid; then the temp dir.
@@ -183,7 +188,11 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 RES=$WORK/results
 mkdir -p "$RES"
-[[ -n $IDLE_CAP_NOTE ]] && echo "idle_cap $IDLE_CAP_NOTE" >>"$RES/misc"
+if [[ " $PARTS " == *" idle "* && $IDLE_GEN == cpp ]]; then
+  log "building the IDLE load generator (g++)"
+  g++ -std=c++20 -O2 -Wall -Wextra -o "$WORK/idle_load" "$HERE/idle_load.cpp" -lssl -lcrypto \
+    || die "idle_load.cpp did not build"
+fi
 UFMT='user%d@example.org'
 
 # ---------------------------------------------------------------------------
@@ -247,6 +256,25 @@ bench_mailbox() {
   echo "mailbox_loadavg_after $(loadavg)" >>"$RES/misc"
 }
 
+# Taube holds one descriptor per connection plus its own (listeners, the
+# SQLite files, epoll, eventfd, timerfd, pipes, whatever it inherited): the
+# most the Taube IDLE run can open under the hard limit is FDMAX minus those,
+# minus a small margin (measured: Taube's count stays at base + connections
+# while they are held, plain and TLS).
+IDLE_FD_MARGIN=16
+cap_idle_n() {
+  local base cap
+  base=$(ls "/proc/$T_PID/fd" | wc -l)
+  cap=$((FDMAX - base - IDLE_FD_MARGIN))
+  log "taube: $base descriptors before the idle runs, ulimit -n $FDMAX"
+  if ((IDLE_N > cap)); then
+    log "ulimit -n is $FDMAX here (hard limit): Taube IDLE run uses $cap instead of $IDLE_N connections"
+    echo "idle_cap Taube IDLE run capped at $cap (asked $IDLE_N): ulimit -n hard limit $FDMAX," \
+      "Taube had $base descriptors of its own, margin $IDLE_FD_MARGIN" >>"$RES/misc"
+    IDLE_N=$cap
+  fi
+}
+
 # idle_run NAME PORT N TLS ROOTPID KIND: writes $RES/idle_NAME.json
 idle_run() {
   local name=$1 port=$2 n=$3 tls=$4 root=$5 kind=$6
@@ -254,11 +282,15 @@ idle_run() {
   sleep 2
   before=$(pss_kib "$root")
   mkfifo "$fifo"
-  # One generator process per 8,000 connections (each under the fd limit).
-  local k parts=$(( (n + 7999) / 8000 )) gpids=() share off=0
+  # One generator process per IDLE_PER_GEN connections (each under the fd
+  # limit); the PARALLEL opening at once are shared among them.
+  local per=$IDLE_PER_GEN gen="$WORK/idle_load idle" par
+  [[ $IDLE_GEN == cpp ]] || { per=8000; gen="$GEN idle"; }
+  local k parts=$(( (n + per - 1) / per )) gpids=() share off=0
+  par=$(( (IDLE_PARALLEL + parts - 1) / parts ))
   for ((k = 0; k < parts; k++)); do
     share=$(( n / parts + (k < n % parts ? 1 : 0) ))
-    $GEN idle 127.0.0.1 "$port" "$share" "$UFMT" "$USERS" "$tls" "$off" \
+    $gen 127.0.0.1 "$port" "$share" "$UFMT" "$USERS" "$tls" "$off" "$par" \
       <"$fifo" >"$out.$k" 2>"$out.$k.err" &
     gpids+=($!); PIDS_TO_STOP+=($!)
     off=$((off + share))
@@ -302,6 +334,7 @@ E2
       "imap-hibernate: $(count_procs imap-hibernate "$root")" >"$out.note"
   else
     sleep 5
+    echo "taube descriptors while held: $(ls "/proc/$root/fd" | wc -l)" >"$out.note"
   fi
   after=$(pss_kib "$root")
   local load; load=$(loadavg)
@@ -334,6 +367,7 @@ E
 }
 
 bench_idle() {
+  cap_idle_n
   if ((IDLE_N > 0)); then
     idle_run taube_plain "$T_IMAP" "$IDLE_N" 0 "$T_PID" taube
     if [[ $TLS == 1 ]]; then idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube; fi
