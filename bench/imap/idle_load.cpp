@@ -110,6 +110,13 @@ class IdleLoad {
       : host_(std::move(host)), port_(port), userfmt_(std::move(userfmt)), nusers_(nusers),
         tls_(tls), offset_(offset), parallel_(parallel), timeout_s_(timeout_s),
         conns_(static_cast<size_t>(n)) {}
+  ~IdleLoad() {
+    for (auto& c : conns_) close_conn(c);
+    if (ctx_) SSL_CTX_free(ctx_);
+    if (ep_ >= 0) close(ep_);
+  }
+  IdleLoad(const IdleLoad&) = delete;
+  IdleLoad& operator=(const IdleLoad&) = delete;
 
   int run();
 
@@ -525,8 +532,7 @@ int IdleLoad::run() {
   }
   std::printf("{\"still_open\": %d}\n", still_open_);
   std::fflush(stdout);
-  // The kernel closes the sockets at exit (as the Python generator's close()).
-  return 0;
+  return 0;  // the destructor closes every connection
 }
 
 int usage() {
