@@ -35,11 +35,12 @@
 #            Logins/s of each round, Taube and Dovecot.
 #
 # The load generators run on the same 2 cores as the server; the load average
-# is printed with each table. The idle part uses bench/imap/idle_load.cpp (C++,
-# epoll, OpenSSL; built here with g++ into the temp dir, one process per
-# IMAP_BENCH_IDLE_PER_GEN connections, at most IMAP_BENCH_IDLE_PARALLEL
-# connections between connect and IDLE at a time over all processes); the
-# other parts use bench/imap/imapbench.py (one asyncio process).
+# is printed with each table. The idle and wake parts use
+# bench/imap/idle_load.cpp (C++, epoll, OpenSSL; built here with g++ into the
+# temp dir; idle: one process per IMAP_BENCH_IDLE_PER_GEN connections, at most
+# IMAP_BENCH_IDLE_PARALLEL connections between connect and IDLE at a time over
+# all processes); mailbox and relogin use bench/imap/imapbench.py (one asyncio
+# process), which also still has idle and wake (IMAP_BENCH_GEN=python).
 #
 # Usage: bench/imap_bench.sh [--quick]
 #   IMAP_BENCH_PARTS          "mailbox idle wake" or a subset  (default all)
@@ -52,7 +53,7 @@
 #   IMAP_BENCH_RELOGIN        re-login storm clients           (default 5000; --quick 1000)
 #   IMAP_BENCH_IDLE_PARALLEL  IDLE connections being opened at once, all generators (default 200)
 #   IMAP_BENCH_IDLE_PER_GEN   IDLE connections per generator process (default 10000)
-#   IMAP_BENCH_IDLE_GEN=python  the old asyncio generator for the idle part
+#   IMAP_BENCH_GEN=python     the asyncio generator for idle and wake too (default cpp)
 #   IMAP_BENCH_KEEP=1         keep the temp dir
 #   TAUBE_BIN                 taube binary (default build/taube)
 # Needs root (Dovecot's master; ulimit -n is raised). Binds 127.0.0.x only;
@@ -105,7 +106,7 @@ if [[ -z ${TAUBE_BIN:-} ]]; then
   fi
 fi
 [[ -x $TAUBE ]] || die "no taube binary at $TAUBE"
-IDLE_GEN=${IMAP_BENCH_IDLE_GEN:-cpp}
+IDLE_GEN=${IMAP_BENCH_GEN:-cpp}
 
 # ---------------------------------------------------------------------------
 # Cleanup: every process we started, by pid; then the temp dir.
@@ -188,7 +189,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 RES=$WORK/results
 mkdir -p "$RES"
-if [[ " $PARTS " == *" idle "* && $IDLE_GEN == cpp ]]; then
+if [[ " $PARTS " == *" idle "* || " $PARTS " == *" wake "* ]] && [[ $IDLE_GEN == cpp ]]; then
   log "building the IDLE load generator (g++)"
   g++ -std=c++20 -O2 -Wall -Wextra -o "$WORK/idle_load" "$HERE/idle_load.cpp" -lssl -lcrypto \
     || die "idle_load.cpp did not build"
@@ -379,13 +380,15 @@ bench_idle() {
 }
 
 bench_wake() {
+  local wgen="$GEN wake"
+  [[ $IDLE_GEN == cpp ]] && wgen="$WORK/idle_load wake"
   log "wake: taube, $USERS users"
   echo "wake_loadavg_before $(loadavg)" >>"$RES/misc"
-  $GEN wake 127.0.0.1 "$T_IMAP" "$T_LMTP" "$USERS" "$UFMT" >"$RES/wake_taube.json"
+  $wgen 127.0.0.1 "$T_IMAP" "$T_LMTP" "$USERS" "$UFMT" >"$RES/wake_taube.json"
   log "wake: taube $(cat "$RES/wake_taube.json")"
   sleep 3
   log "wake: dovecot, $USERS users"
-  $GEN wake 127.0.0.1 "$D_IMAP" "$D_LMTP" "$USERS" "$UFMT" >"$RES/wake_dovecot.json"
+  $wgen 127.0.0.1 "$D_IMAP" "$D_LMTP" "$USERS" "$UFMT" >"$RES/wake_dovecot.json"
   log "wake: dovecot $(cat "$RES/wake_dovecot.json")"
   echo "wake_loadavg_after $(loadavg)" >>"$RES/misc"
 }
