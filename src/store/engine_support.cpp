@@ -80,6 +80,37 @@ bool header_matches(std::string_view headers, std::string_view name, std::string
   return !current.empty() && check(current);
 }
 
+std::string_view decoded_header_column(std::string_view field) {
+  if (ascii::iequals(field, "subject")) return "subject";
+  if (ascii::iequals(field, "from")) return "from_addr";
+  if (ascii::iequals(field, "to")) return "to_addr";
+  if (ascii::iequals(field, "cc")) return "cc_addr";
+  if (ascii::iequals(field, "bcc")) return "bcc_addr";
+  return {};
+}
+
+namespace {
+std::string collapse_lower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool blank = false;
+  for (char c : ascii::trim(text)) {
+    if (ascii::is_space(c)) {
+      blank = true;
+      continue;
+    }
+    if (blank) out += ' ';
+    blank = false;
+    out += ascii::to_lower(c);
+  }
+  return out;
+}
+}  // namespace
+
+bool field_contains(std::string_view value, std::string_view needle) {
+  return collapse_lower(value).find(collapse_lower(needle)) != std::string::npos;
+}
+
 std::string_view header_needle_run(std::string_view needle, std::size_t max_bytes) {
   std::string_view best;
   std::size_t pos = 0;

@@ -293,13 +293,30 @@ TEST_P(StoreConformance, HeaderSearchMatchesUnfoldedFieldsCaseInsensitively) {
   m.meta.headers =
       "From: Carol <carol@example.net>\r\nSubject: a folded\r\n  Subject Line\r\n"
       "X-Ticket: #4711\r\n";
+  // The envelope fields are searched decoded (as delivery stores them):
+  // unfolded, continuation blanks kept.
+  m.meta.subject = "a folded  Subject Line";
+  m.meta.from = "Carol <carol@example.net>";
+  m.meta.to.clear();  // its header block has no To:
   ASSERT_TRUE(sync(s->append(inbox, m.raw, m.meta, {}, UnixTime{})));
+  auto encoded = make_message("ignored", "body");
+  encoded.meta.headers = "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\nX-Note: 50% off_\r\n";
+  encoded.meta.subject = "Grüße aus Köln";
+  encoded.meta.to.clear();
+  ASSERT_TRUE(sync(s->append(inbox, encoded.raw, encoded.meta, {}, UnixTime{})));
   EXPECT_EQ(*sync(s->header_search(inbox, "subject", "HELLO")), std::vector<Uid>{1});
   EXPECT_EQ(*sync(s->header_search(inbox, "Subject", "folded subject")), std::vector<Uid>{2});
   EXPECT_EQ(*sync(s->header_search(inbox, "from", "example.net")), std::vector<Uid>{2});
   EXPECT_EQ(*sync(s->header_search(inbox, "x-ticket", "")), std::vector<Uid>{2});
   EXPECT_EQ(*sync(s->header_search(inbox, "to", "bob@")), std::vector<Uid>{1});
   EXPECT_EQ(sync(s->header_search(inbox, "x-ticket", "4712"))->size(), 0u);
+  // A client's UTF-8 text matches an encoded word; LIKE wildcards are literal.
+  EXPECT_EQ(*sync(s->header_search(inbox, "SUBJECT", "grüße AUS")), std::vector<Uid>{3});
+  EXPECT_EQ(sync(s->header_search(inbox, "subject", "=?utf-8?"))->size(), 0u);
+  EXPECT_EQ(sync(s->header_search(inbox, "subject", "%"))->size(), 0u);
+  EXPECT_EQ(sync(s->header_search(inbox, "subject", "a_folded"))->size(), 0u);
+  EXPECT_EQ(*sync(s->header_search(inbox, "x-note", "50% off_")), std::vector<Uid>{3});
+  EXPECT_EQ(*sync(s->header_search(inbox, "subject", "")), (std::vector<Uid>{1, 2, 3}));
 }
 
 TEST_P(StoreConformance, SubscribersLearnOfCommittedChanges) {

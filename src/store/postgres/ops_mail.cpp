@@ -666,12 +666,25 @@ Op<std::vector<Uid>> header_search(PgConn& c, AccountId account, MailboxId mailb
   if (!co_await mailbox_row(c, account, mailbox))
     co_return fail(ErrorCode::kNotFound, "no such mailbox");
   std::vector<Uid> out;
+  std::string_view run = header_needle_run(substring);
+  if (std::string_view column = decoded_header_column(field); !column.empty()) {
+    // The decoded field (see decoded_header_column()): strpos() narrows to the
+    // values holding the needle's longest blank-free run; field_contains() decides.
+    const std::string col = "c." + std::string(column);
+    std::string sql = "SELECT m.uid, " + col + " FROM messages m JOIN contents c ON c.id = m.content_id "
+                      "WHERE m.mailbox_id = $1 AND strpos(lower(" + col + " COLLATE \"C\"), $2) > 0 AND " +
+                      col + " <> '' ORDER BY m.uid";
+    std::string lrun = ascii::lower(run);
+    auto r = co_await c.query(std::move(sql), mailbox.value, lrun);
+    for (int i = 0; i < r.size(); ++i)
+      if (field_contains(r.text(i, 1), substring)) out.push_back(static_cast<Uid>(r.i64(i, 0)));
+    co_return out;
+  }
   // strpos() on the field name narrows the candidates in SQL (the value may be
   // folded, so it cannot); header_matches() decides exactly. COLLATE "C" keeps
   // lower() to ASCII whatever the database's locale (a Turkish I stays i).
   // With a value, its longest white-space-free run narrows better than the
   // field name (it occurs verbatim even in a folded field).
-  std::string_view run = header_needle_run(substring);
   std::string lfield = ascii::lower(run.empty() ? std::string_view(field) : run);
   auto r = co_await c.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "

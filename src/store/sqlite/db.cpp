@@ -91,6 +91,9 @@ std::unique_ptr<Db> Db::open(const std::string& path, const char* vfs, bool crea
   db->exec("PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;");
   db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   if (query_only) db->exec("PRAGMA query_only=1;");
+  // Reads map the file instead of copying each page through pread(): a scan of
+  // 100,000 messages' metadata spent most of its time in those copies.
+  db->exec("PRAGMA mmap_size=17179869184;");
   return db;
 }
 

@@ -540,21 +540,42 @@ Result<std::vector<Uid>> search_text(Db& db, AccountId account, MailboxId mailbo
   return out;
 }
 
-Result<std::vector<Uid>> header_search(Db& db, AccountId account, MailboxId mailbox,
-                                       const std::string& field, const std::string& substring) {
-  if (!mailbox_row(db, account, mailbox)) return fail(ErrorCode::kNotFound, "no such mailbox");
-  std::vector<Uid> out;
-  // LIKE (ASCII case-insensitive, no lower() copy of every header block)
-  // narrows the candidates in SQL: to the longest white-space-free run of the
-  // value when there is one (it occurs verbatim even in a folded field), else
-  // to the field name. header_matches() decides exactly.
-  std::string_view run = header_needle_run(substring);
+namespace {
+// A LIKE pattern (with ESCAPE '\\') matching any text that contains `text`.
+std::string like_contains(std::string_view text) {
   std::string pattern = "%";
-  for (char c : run.empty() ? std::string_view(field) : run) {
+  for (char c : text) {
     if (c == '%' || c == '_' || c == '\\') pattern += '\\';
     pattern += c;
   }
   pattern += '%';
+  return pattern;
+}
+}  // namespace
+
+Result<std::vector<Uid>> header_search(Db& db, AccountId account, MailboxId mailbox,
+                                       const std::string& field, const std::string& substring) {
+  if (!mailbox_row(db, account, mailbox)) return fail(ErrorCode::kNotFound, "no such mailbox");
+  std::vector<Uid> out;
+  std::string_view run = header_needle_run(substring);
+  if (std::string_view column = decoded_header_column(field); !column.empty()) {
+    // LIKE narrows to the values holding the needle's longest blank-free run
+    // (all present values when it has none); field_contains() decides.
+    const std::string col = "c." + std::string(column);
+    auto s = db.query("SELECT m.uid, " + col +
+                          " FROM messages m JOIN contents c INDEXED BY contents_search_fields ON c.id = m.content_id "
+                      "WHERE m.mailbox_id = ? AND " + col + " LIKE ? ESCAPE '\\' AND " + col +
+                          " <> '' ORDER BY m.uid",
+                      mailbox.value, like_contains(run));
+    while (s.step())
+      if (field_contains(s.text(1), substring)) out.push_back(static_cast<Uid>(s.i64(0)));
+    return out;
+  }
+  // LIKE (ASCII case-insensitive, no lower() copy of every header block)
+  // narrows the candidates in SQL: to the longest white-space-free run of the
+  // value when there is one (it occurs verbatim even in a folded field), else
+  // to the field name. header_matches() decides exactly.
+  std::string pattern = like_contains(run.empty() ? std::string_view(field) : run);
   auto s = db.query(
       "SELECT m.uid, c.headers FROM messages m JOIN contents c ON c.id = m.content_id "
       "WHERE m.mailbox_id = ? AND c.headers LIKE ? ESCAPE '\\' ORDER BY m.uid",

@@ -230,7 +230,15 @@ INSERT INTO dav_collections(owner_id, kind, name, displayname, components, creat
   ORDER BY a.id, d.kind;
 )sql";
 
-constexpr std::array kSteps{kV1, kV2, kQueue, kDav};
+// SEARCH SUBJECT/FROM/TO/CC/BCC reads these decoded fields of every message of
+// a mailbox. In the wide contents row they sit behind the envelope, often on an
+// overflow page; this covering index holds them compactly (100,000 messages:
+// 77 ms instead of 111 ms, measured with the sqlite3 shell).
+constexpr const char* kSearchFields = R"sql(
+CREATE INDEX contents_search_fields ON contents(id, subject, from_addr, to_addr, cc_addr, bcc_addr);
+)sql";
+
+constexpr std::array kSteps{kV1, kV2, kQueue, kDav, kSearchFields};
 
 }  // namespace
 
