@@ -19,7 +19,10 @@
 #            from /proc/PID/smaps_rollup over all of the server's processes
 #            (taube: one; dovecot: the master and all its children) after the
 #            sessions settled, minus the same sum just before they were opened,
-#            divided by N. Taube at IMAP_BENCH_IDLE (20,000) plain and over IMAPS;
+#            divided by N. Taube at IMAP_BENCH_IDLE (20,000) plain and over IMAPS,
+#            each from a fresh Taube process (restarted on the same data: no
+#            heap left over from an earlier part or run, and both runs pay the
+#            same first logins);
 #            Dovecot at IMAP_BENCH_DOVECOT_IDLE ("1000 5000") with imap-hibernate
 #            (settled = no imap process left, or the count stopped falling).
 #   wake     IMAP_BENCH_USERS (1,000) users each IDLE in their own connection;
@@ -212,11 +215,30 @@ start_taube() {
   for ((i = 1; i <= USERS; i++)); do
     echo bench | "$TAUBE" --data "$t/data" --config "$t/taube.toml" user add "user$i@example.org" >/dev/null
   done
-  "$TAUBE" --data "$t/data" --config "$t/taube.toml" serve >"$t/taube.log" 2>&1 &
+  serve_taube
+}
+serve_taube() {
+  local t=$WORK/taube
+  "$TAUBE" --data "$t/data" --config "$t/taube.toml" serve >>"$t/taube.log" 2>&1 &
   T_PID=$!
   PIDS_TO_STOP+=("$T_PID")
   wait_port "$T_IMAP" 30 || die "taube did not start: $(tail -5 "$t/taube.log")"
   log "taube: pid $T_PID, imap $T_IMAP, imaps $T_IMAPS, lmtp $T_LMTP"
+}
+# A fresh Taube process on the same data and ports: each Taube IDLE run is
+# measured from a fresh process (in one process a later run would reuse the
+# heap that earlier sessions freed, and look cheaper than it is).
+restart_taube() {
+  local deadline=$((SECONDS + 30)) keep=() p
+  kill -TERM "$T_PID" 2>/dev/null || true
+  while kill -0 "$T_PID" 2>/dev/null; do
+    ((SECONDS < deadline)) || { kill -KILL "$T_PID" 2>/dev/null || true; break; }
+    sleep 0.2
+  done
+  wait "$T_PID" 2>/dev/null || true
+  for p in "${PIDS_TO_STOP[@]}"; do [[ $p == "$T_PID" ]] || keep+=("$p"); done
+  PIDS_TO_STOP=("${keep[@]}")
+  serve_taube
 }
 
 start_dovecot() {
@@ -370,8 +392,12 @@ E
 bench_idle() {
   cap_idle_n
   if ((IDLE_N > 0)); then
+    restart_taube
     idle_run taube_plain "$T_IMAP" "$IDLE_N" 0 "$T_PID" taube
-    if [[ $TLS == 1 ]]; then idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube; fi
+    if [[ $TLS == 1 ]]; then
+      restart_taube
+      idle_run taube_tls "$T_IMAPS" "$IDLE_N" 1 "$T_PID" taube
+    fi
   fi
   local n
   for n in $DOVECOT_IDLE; do
