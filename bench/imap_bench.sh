@@ -204,9 +204,9 @@ UFMT='user%d@example.org'
 start_taube() {
   local t=$WORK/taube
   mkdir -p "$t"
-  T_IMAP=$(free_port); T_IMAPS=$(free_port); T_LMTP=$(free_port)
-  fill "$HERE/taube.toml.in" "$t/taube.toml" IMAP_PORT="$T_IMAP" \
-    IMAPS_PORT="$T_IMAPS" LMTP_PORT="$T_LMTP"
+  # Ports are chosen by serve_taube, right before listening (adding 1,000
+  # users takes minutes, long enough for another process to take a port).
+  fill "$HERE/taube.toml.in" "$t/taube.toml" IMAP_PORT=0 IMAPS_PORT=0 LMTP_PORT=0
   "$TAUBE" --data "$t/data" --config "$t/taube.toml" init >/dev/null
   "$TAUBE" --data "$t/data" --config "$t/taube.toml" domain add example.org >/dev/null
   log "taube: adding bench@ and $USERS users"
@@ -217,18 +217,26 @@ start_taube() {
   done
   serve_taube
 }
-serve_taube() {
-  local t=$WORK/taube
-  "$TAUBE" --data "$t/data" --config "$t/taube.toml" serve >>"$t/taube.log" 2>&1 &
-  T_PID=$!
-  PIDS_TO_STOP+=("$T_PID")
-  wait_port "$T_IMAP" 30 || die "taube did not start: $(tail -5 "$t/taube.log")"
-  log "taube: pid $T_PID, imap $T_IMAP, imaps $T_IMAPS, lmtp $T_LMTP"
+serve_taube() {  # on free ports; again on others if one was taken meanwhile
+  local t=$WORK/taube try
+  for try in 1 2 3; do
+    T_IMAP=$(free_port); T_IMAPS=$(free_port); T_LMTP=$(free_port)
+    fill "$HERE/taube.toml.in" "$t/taube.toml" IMAP_PORT="$T_IMAP" \
+      IMAPS_PORT="$T_IMAPS" LMTP_PORT="$T_LMTP"
+    "$TAUBE" --data "$t/data" --config "$t/taube.toml" serve >>"$t/taube.log" 2>&1 &
+    T_PID=$!
+    PIDS_TO_STOP+=("$T_PID")
+    if wait_port "$T_IMAP" 30 && sleep 0.5 && kill -0 "$T_PID" 2>/dev/null; then
+      log "taube: pid $T_PID, imap $T_IMAP, imaps $T_IMAPS, lmtp $T_LMTP"
+      return 0
+    fi
+    stop_taube
+    tail -3 "$t/taube.log" | grep -q 'Address already in use' || break
+    log "taube: a port was taken meanwhile, again on other ports"
+  done
+  die "taube did not start: $(tail -5 "$t/taube.log")"
 }
-# A fresh Taube process on the same data and ports: each Taube IDLE run is
-# measured from a fresh process (in one process a later run would reuse the
-# heap that earlier sessions freed, and look cheaper than it is).
-restart_taube() {
+stop_taube() {
   local deadline=$((SECONDS + 30)) keep=() p
   kill -TERM "$T_PID" 2>/dev/null || true
   while kill -0 "$T_PID" 2>/dev/null; do
@@ -238,6 +246,12 @@ restart_taube() {
   wait "$T_PID" 2>/dev/null || true
   for p in "${PIDS_TO_STOP[@]}"; do [[ $p == "$T_PID" ]] || keep+=("$p"); done
   PIDS_TO_STOP=("${keep[@]}")
+}
+# A fresh Taube process on the same data: each Taube IDLE run is measured from
+# a fresh process (in one process a later run would reuse the heap that
+# earlier sessions freed, and look cheaper than it is).
+restart_taube() {
+  stop_taube
   serve_taube
 }
 
