@@ -17,17 +17,41 @@ using asio::ip::tcp;
 
 namespace {
 
-// Releases a connection's place in the counters when the session ends, however it ends.
-struct Slot {
-  std::shared_ptr<void> counters_keepalive;
-  std::function<void()> release;
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
-  Slot(std::shared_ptr<void> c, std::function<void()> r) : counters_keepalive(std::move(c)), release(std::move(r)) {}
+// A connection's place in the counters, released when the session ends, however it ends.
+class Slot {
+ public:
+  Slot(std::shared_ptr<Listener::Counters> counters, std::string ip) : counters_(std::move(counters)), ip_(std::move(ip)) {}
+  Slot(Slot&&) = default;
+  Slot& operator=(Slot&&) = delete;
   ~Slot() {
-    if (release) release();
+    if (!counters_) return;
+    std::lock_guard lock(counters_->mu);
+    --counters_->total;
+    if (--counters_->per_ip[ip_] == 0) counters_->per_ip.erase(ip_);
   }
+
+ private:
+  std::shared_ptr<Listener::Counters> counters_;
+  std::string ip_;
 };
+
+// One connection: the TLS handshake for implicit TLS, then the protocol session.
+// A plain coroutine function: its frame holds three pointers and the slot,
+// for as long as the (mostly idle) connection lives.
+asio::awaitable<void> serve(std::unique_ptr<Stream> s, [[maybe_unused]] Slot slot,
+                            std::shared_ptr<const Listener::Shared> shared) {
+  if (shared->implicit_tls) {
+    s->set_deadline(shared->tls_handshake_timeout);
+    auto context = shared->tls->server();
+    if (!co_await s->start_tls(std::move(context))) {
+      log::debug("tls.handshake_failed", {log::kv("protocol", shared->protocol), log::kv("client", s->remote_address())});
+      co_return;
+    }
+  }
+  std::unique_ptr<Transport> transport = std::move(s);
+  auto session = shared->handler(std::move(transport));
+  co_await std::move(session);
+}
 
 }  // namespace
 
@@ -35,8 +59,8 @@ Listener::Listener(asio::any_io_executor executor, ListenerOptions options, std:
                    SessionHandler handler)
     : executor_(std::move(executor)),
       options_(std::move(options)),
-      tls_(std::move(tls)),
-      handler_(std::move(handler)),
+      shared_(std::make_shared<const Shared>(Shared{std::move(handler), std::move(tls), options_.protocol,
+                                                    options_.implicit_tls, options_.tls_handshake_timeout})),
       acceptor_(executor_) {}
 
 Listener::~Listener() { stop(); }
@@ -125,24 +149,8 @@ void Listener::spawn_session(tcp::socket socket) {
     }, asio::detached);
     return;
   }
-  auto slot = std::make_shared<Slot>(counters_, [counters = counters_, ip] {
-    std::lock_guard lock(counters->mu);
-    --counters->total;
-    if (--counters->per_ip[ip] == 0) counters->per_ip.erase(ip);
-  });
-  auto* raw = stream.release();
-  auto session = [raw, slot, handler = handler_, tls = tls_, options = options_]() -> asio::awaitable<void> {
-    std::unique_ptr<Stream> s(raw);
-    if (options.implicit_tls) {
-      s->set_deadline(options.tls_handshake_timeout);
-      if (!co_await s->start_tls(tls->server())) {
-        log::debug("tls.handshake_failed", {log::kv("protocol", options.protocol), log::kv("client", s->remote_address())});
-        co_return;
-      }
-    }
-    std::unique_ptr<Transport> transport = std::move(s);
-    co_await handler(std::move(transport));
-  };
+  Slot slot(counters_, ip);
+  auto session = serve(std::move(stream), std::move(slot), shared_);
   asio::co_spawn(strand, std::move(session), [protocol = options_.protocol, ip](std::exception_ptr e) {
     if (!e) return;
     try {

@@ -32,6 +32,9 @@ struct ListenerOptions {
   std::chrono::seconds tls_handshake_timeout{30};
 };
 
+// Called once per connection. The listener keeps the handler itself (not a
+// copy) alive until every session it returned has ended, so the awaitable may
+// refer to what the handler holds.
 using SessionHandler = std::function<boost::asio::awaitable<void>(std::unique_ptr<Transport>)>;
 
 class Listener {
@@ -56,16 +59,25 @@ class Listener {
   boost::asio::awaitable<void> accept_loop();
   void spawn_session(boost::asio::ip::tcp::socket socket);
 
+ public:
+  // Shared by the listener and its sessions (one per listener, not per connection).
   struct Counters {
     std::mutex mu;
     uint32_t total = 0;
     std::map<std::string, uint32_t> per_ip;
   };
+  struct Shared {
+    SessionHandler handler;
+    std::shared_ptr<TlsContexts> tls;
+    std::string protocol;
+    bool implicit_tls = false;
+    std::chrono::seconds tls_handshake_timeout{30};
+  };
 
+ private:
   boost::asio::any_io_executor executor_;
   ListenerOptions options_;
-  std::shared_ptr<TlsContexts> tls_;
-  SessionHandler handler_;
+  std::shared_ptr<const Shared> shared_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();

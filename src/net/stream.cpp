@@ -157,6 +157,20 @@ awaitable<std::size_t> Stream::read_some(char* buf, std::size_t size) {
   }
 }
 
+awaitable<bool> Stream::wait_readable() {
+  if (closed_ || timed_out_) co_return false;
+  if (tls_ && SSL_has_pending(tls_.get())) co_return true;
+  auto op = socket_.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
+  auto [ec] = co_await std::move(op);
+  co_return !ec && !timed_out_;
+}
+
+void Stream::cancel_wait() {
+  if (closed_) return;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
 awaitable<bool> Stream::write(std::string_view bytes) {
   if (closed_) co_return false;  // a timed-out stream may still send its last reply
   if (!tls_) {

@@ -29,6 +29,9 @@ class Stream final : public Transport {
   // Reads what is available (at least one byte). An empty result means the peer
   // closed, the deadline passed or the connection failed; see timed_out().
   boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
+  // Socket readiness (or TLS plaintext already buffered by OpenSSL).
+  boost::asio::awaitable<bool> wait_readable() override;
+  void cancel_wait() override;
   // Writes everything; false when the connection failed or the grace after a passed
   // deadline ran out.
   boost::asio::awaitable<bool> write(std::string_view bytes) override;

@@ -10,12 +10,13 @@ namespace taube::server {
 namespace {
 
 // A plain function, not a coroutine lambda: its parameters live in the frame.
+// The services, options and protocol name are the handler's, which the
+// listener keeps alive until its sessions end: no copies per connection.
 boost::asio::awaitable<void> serve_connection(std::unique_ptr<net::Transport> transport,
-                                              imap::server::SessionServices services,
-                                              imap::server::Options options, std::string protocol) {
+                                              const imap::server::SessionServices& services,
+                                              const imap::server::Options& options, std::string_view protocol) {
   metrics::ConnectionScope connection(protocol);  // taube_connections{protocol=...}
-  // Built in its own statement: by-value arguments are temporaries (docs/DEVELOPMENT.md).
-  auto session = imap::server::run_session(std::move(transport), std::move(services), std::move(options));
+  auto session = imap::server::run_session(std::move(transport), services, options);
   co_await std::move(session);
 }
 

@@ -94,7 +94,9 @@ class Context {
   virtual const std::string& remote_address() const = 0;
   // Called once after a successful login: starts change notifications.
   virtual void on_login() = 0;
-  // RFC 9051 6.3.13 IDLE: sends "+ idling", reports changes until DONE.
+  // RFC 9051 6.3.13 IDLE: the session takes over once the handler returns
+  // (sends "+ idling", reports changes until DONE, then the tagged reply);
+  // the Completion returned here is not sent.
   virtual boost::asio::awaitable<Completion> idle() = 0;
 
   wire::WriteOptions write_options() const { return {.utf8 = enabled.utf8 || enabled.rev2}; }

@@ -34,7 +34,7 @@ class DeflateTransport final : public net::Transport {
 
   awaitable<std::size_t> read_some(char* buf, std::size_t size) override {
     for (;;) {
-      if (pending_ < compressed_.size()) {
+      if (pending_ < compressed_.size() || output_pending_) {
         in_.next_in = reinterpret_cast<Bytef*>(compressed_.data() + pending_);
         in_.avail_in = static_cast<uInt>(compressed_.size() - pending_);
         in_.next_out = reinterpret_cast<Bytef*>(buf);
@@ -42,6 +42,8 @@ class DeflateTransport final : public net::Transport {
         int rc = inflate(&in_, Z_SYNC_FLUSH);
         pending_ = compressed_.size() - in_.avail_in;
         std::size_t produced = size - in_.avail_out;
+        // A full buffer: zlib may hold more output without further input.
+        output_pending_ = in_.avail_out == 0;
         if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END) co_return 0;  // corrupt stream
         if (pending_ == compressed_.size()) {
           compressed_.clear();
@@ -56,6 +58,12 @@ class DeflateTransport final : public net::Transport {
       compressed_.append(raw.data(), n);
     }
   }
+
+  awaitable<bool> wait_readable() override {
+    if (pending_ < compressed_.size() || output_pending_) co_return true;
+    co_return co_await inner_->wait_readable();
+  }
+  void cancel_wait() override { inner_->cancel_wait(); }
 
   awaitable<bool> write(std::string_view bytes) override {
     std::string packed;
@@ -88,6 +96,7 @@ class DeflateTransport final : public net::Transport {
   bool inflate_ready_ = false;
   std::string compressed_;  // received, not yet inflated
   std::size_t pending_ = 0;
+  bool output_pending_ = false;  // the last inflate filled the caller's buffer
 };
 
 }  // namespace

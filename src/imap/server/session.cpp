@@ -1,7 +1,5 @@
 #include "imap/server/session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,20 +19,17 @@ namespace taube::imap::server {
 
 namespace asio = boost::asio;
 using asio::awaitable;
-using namespace asio::experimental::awaitable_operators;
-// A named token: a temporary inside a co_await expression trips g++ 12 (docs/DEVELOPMENT.md).
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
 class Session final : public Context, public std::enable_shared_from_this<Session> {
  public:
-  Session(std::unique_ptr<net::Transport> transport, SessionServices services, Options options,
+  Session(std::unique_ptr<net::Transport> transport, const SessionServices& services, const Options& options,
           asio::any_io_executor executor)
       : Context(*services.store, *services.authenticator, with_tls(options, services)),
         transport_(std::move(transport)),
-        services_(std::move(services)),
-        executor_(executor),
+        services_(services),
+        executor_(std::move(executor)),
         receiver_(this->options().limits) {}
 
   awaitable<void> run();
@@ -55,29 +50,44 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   awaitable<Completion> idle() override;
 
  private:
+  // What run() does after a step.
+  enum class Next : std::uint8_t { kGo, kWait, kStop };
+
   static Options with_tls(Options options, const SessionServices& services) {
     if (!services.tls_context) options.starttls_available = false;
     return options;
   }
   awaitable<bool> read_more();
   awaitable<bool> read_small();
+  awaitable<Next> step();
+  awaitable<Next> idle_step();
   awaitable<void> execute(wire::RawCommand raw);
-  awaitable<void> idle_reader(bool& done, bool& bad_line, asio::steady_timer& timer);
-  awaitable<void> idle_reporter(bool& done, asio::steady_timer& timer);
+  awaitable<void> begin_idle();
+  void start_idling();
+  void end_idle();
+  void arm_keepalive();
+  void wake();
   void on_change(const store::MailboxChange& change);
 
   std::unique_ptr<net::Transport> transport_;
-  SessionServices services_;
+  const SessionServices& services_;
   asio::any_io_executor executor_;
   wire::Receiver receiver_;
   std::string input_;  // received, not yet consumed
   std::unique_ptr<store::ChangeSubscription> subscription_;
-  asio::steady_timer* idle_timer_ = nullptr;  // set while idling
+  std::unique_ptr<asio::steady_timer> keepalive_;  // while idling
+  std::uint32_t keepalive_generation_ = 0;  // tells a stale timer completion from a live one
   bool failed_ = false;
+  bool idle_requested_ = false;  // set by idle(); execute() hands IDLE over to run()
+  bool idling_ = false;
+  bool waiting_ = false;         // run() waits in wait_readable() for an idling client
+  bool woken_ = false;           // wake() ended that wait
+  bool keepalive_due_ = false;
 };
 
-// The buffer lives in the coroutine frame while a read is pending, so an idle
-// session waits in read_small(), whose frame is a few hundred bytes.
+// The buffer lives in the coroutine frame while a read is pending, so idle
+// sessions never wait here: they wait in Transport::wait_readable(), without a
+// buffer, and read_small() runs only once input is there.
 awaitable<bool> Session::read_more() {
   std::array<char, 4096> buf;
   std::size_t n = co_await transport_->read_some(buf.data(), buf.size());
@@ -114,65 +124,87 @@ void Session::on_login() {
   });
 }
 
+// Ends run()'s wait for an idling client so that it reports what happened.
+void Session::wake() {
+  if (!waiting_) return;  // not waiting: run() looks at the flags before it waits again
+  woken_ = true;
+  transport_->cancel_wait();
+}
+
 void Session::on_change(const store::MailboxChange& change) {
   if (!selected || selected->id() != change.mailbox) return;
   mailbox_changed = true;
-  if (idle_timer_) idle_timer_->cancel();
+  if (idling_) wake();
 }
 
-awaitable<void> Session::idle_reader(bool& done, bool& bad_line, asio::steady_timer& timer) {
-  for (;;) {
-    auto step = receiver_.feed_line(input_);
-    input_.erase(0, step.consumed);
-    if (auto* line = std::get_if<std::string>(&step.result)) {
-      bad_line = !ascii::iequals(*line, "DONE");
-      break;
-    }
-    if (std::holds_alternative<wire::Invalid>(step.result)) {
-      bad_line = true;
-      break;
-    }
-    // Small reads: an idle connection should hold little memory.
-    if (!co_await read_small()) {
-      failed_ = true;
-      break;
-    }
-  }
-  done = true;
-  timer.cancel();
+void Session::arm_keepalive() {
+  keepalive_->expires_after(options().idle_keepalive);
+  std::weak_ptr<Session> weak = weak_from_this();
+  auto generation = ++keepalive_generation_;
+  keepalive_->async_wait([weak, generation](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self || !self->idling_ || generation != self->keepalive_generation_) return;
+    self->keepalive_due_ = true;
+    self->wake();
+  });
 }
 
-awaitable<void> Session::idle_reporter(bool& done, asio::steady_timer& timer) {
-  while (!done && !failed_) {
-    co_await report_updates(*this, true);
-    if (!co_await flush()) break;
-    if (done) break;
-    timer.expires_after(options().idle_keepalive);
-    if (!mailbox_changed) {
-      auto wait = timer.async_wait(kTuple);
-      auto [ec] = co_await std::move(wait);
-      if (!ec && !done && !mailbox_changed) send(wire::format_untagged(wire::Status::kOk, "", "Still here"));
-    }
-  }
-}
-
+// IDLE (RFC 9051 6.3.13) is not run inside the command handler: its frames
+// (execute, the handler, a reader and a reporter) would stay allocated for as
+// long as the client idles, hours for most. idle() only asks for it; after
+// the handler returns, execute() sends "+ idling" and run() idles in its own
+// loop (idle_step), waiting in one small frame.
 awaitable<Completion> Session::idle() {
+  idle_requested_ = true;
+  co_return ok("IDLE terminated");  // not sent: run() sends the tagged reply after DONE
+}
+
+awaitable<void> Session::begin_idle() {
   cache.reset();  // an idle session stays small; the next command reloads it
   send(wire::format_continuation("idling"));
-  if (!co_await flush()) co_return bad("Connection lost");
+  const bool written = co_await flush();
+  if (written) start_idling();
+}
+
+void Session::start_idling() {
   transport_->set_deadline(options().idle_timeout);
-  asio::steady_timer timer(executor_);
-  idle_timer_ = &timer;
-  bool done = false;
-  bool bad_line = false;
-  auto reader = idle_reader(done, bad_line, timer);
-  auto reporter = idle_reporter(done, timer);
-  auto both = std::move(reader) && std::move(reporter);
-  co_await std::move(both);
-  idle_timer_ = nullptr;
+  keepalive_ = std::make_unique<asio::steady_timer>(executor_);
+  keepalive_due_ = false;
+  idling_ = true;
+}
+
+void Session::end_idle() {
+  idling_ = false;
+  keepalive_due_ = false;
+  ++keepalive_generation_;
+  keepalive_.reset();  // a pending completion sees operation_aborted
   input_.shrink_to_fit();
-  if (bad_line) co_return bad("Expected DONE");
-  co_return ok("IDLE terminated");
+}
+
+awaitable<Session::Next> Session::idle_step() {
+  auto line = receiver_.feed_line(input_);
+  input_.erase(0, line.consumed);
+  const bool ended = !std::holds_alternative<wire::NeedMore>(line.result);
+  if (ended) {
+    auto* text = std::get_if<std::string>(&line.result);
+    const bool done = text && ascii::iequals(*text, "DONE");
+    end_idle();
+    if (state == State::kSelected) co_await report_updates(*this, true);
+    Completion completion = done ? ok("IDLE terminated") : bad("Expected DONE");
+    send(wire::format_tagged(tag, completion.status, completion.code, completion.text));
+    const bool written = co_await flush();
+    co_return written ? Next::kGo : Next::kStop;
+  }
+  co_await report_updates(*this, true);
+  if (keepalive_due_) {
+    keepalive_due_ = false;
+    if (!mailbox_changed && output().empty()) send(wire::format_untagged(wire::Status::kOk, "", "Still here"));
+  }
+  if (!co_await flush()) co_return Next::kStop;
+  if (mailbox_changed || keepalive_due_) co_return Next::kGo;  // more to report before waiting
+  arm_keepalive();
+  co_return Next::kWait;
 }
 
 awaitable<void> Session::execute(wire::RawCommand raw) {
@@ -200,66 +232,90 @@ awaitable<void> Session::execute(wire::RawCommand raw) {
   auto& command = std::get<wire::Command>(parsed);
   tag = command.tag;
   Completion done = co_await spec->handler(*this, command);
+  if (idle_requested_) {
+    idle_requested_ = false;
+    co_await begin_idle();
+    co_return;
+  }
   if (state == State::kSelected) co_await report_updates(*this, spec->may_report_expunge);
   send(wire::format_tagged(tag, done.status, done.code, done.text));
 }
 
+// One command (or the part of one that has arrived) from input_.
+awaitable<Session::Next> Session::step() {
+  transport_->set_deadline(options().command_timeout);
+  auto step = receiver_.feed(input_);
+  input_.erase(0, step.consumed);
+  if (std::holds_alternative<wire::NeedMore>(step.result)) {
+    if (input_.empty() && input_.capacity() > 8192) input_.shrink_to_fit();
+    if (selected) selected->shrink();
+    co_return Next::kWait;
+  }
+  if (auto* literal = std::get_if<wire::NeedLiteral>(&step.result)) {
+    if (literal->synchronizing) {
+      send(wire::format_continuation("Ready for literal data"));
+      co_await flush();
+    }
+    co_return Next::kGo;
+  }
+  if (auto* invalid = std::get_if<wire::Invalid>(&step.result)) {
+    send(wire::format_reply(invalid->reply));
+    co_await flush();
+    co_return invalid->close_connection ? Next::kStop : Next::kGo;
+  }
+  auto& raw = std::get<wire::RawCommand>(step.result);
+  co_await execute(std::move(raw));
+  if (!co_await flush()) co_return Next::kStop;
+  if (starttls_requested) {
+    starttls_requested = false;
+    input_.clear();  // RFC 9051 6.2.1: pipelined plaintext must not survive STARTTLS
+    receiver_.reset();
+    auto context = services_.tls_context();
+    transport_->set_deadline(std::chrono::seconds(30));
+    if (!co_await transport_->start_tls(std::move(context))) co_return Next::kStop;
+  }
+  if (compress_requested) {
+    compress_requested = false;
+    // RFC 4978 3: compression starts right after the tagged OK; input that
+    // was pipelined behind COMPRESS is already compressed.
+    auto wrapped = make_deflate_transport(transport_, std::move(input_));
+    input_.clear();
+    if (!wrapped) co_return Next::kStop;
+    transport_ = std::move(wrapped);
+    compress_active = true;
+  }
+  co_return Next::kGo;
+}
+
+// The loop keeps no state of its own across waits: a session between
+// commands or in IDLE holds this frame and wait_readable()'s, nothing more.
 awaitable<void> Session::run() {
   send(wire::format_untagged(wire::Status::kOk, wire::code::capability({capabilities(*this)}),
                              options().hostname + " Taube IMAP ready"));
   co_await flush();
   while (!failed_ && !logout_requested) {
-    transport_->set_deadline(options().command_timeout);
-    auto step = receiver_.feed(input_);
-    input_.erase(0, step.consumed);
-    if (std::holds_alternative<wire::NeedMore>(step.result)) {
-      if (input_.empty() && input_.capacity() > 8192) input_.shrink_to_fit();
-      if (selected) selected->shrink();
-      // Between commands read in small steps: most sessions are idle most of the time.
-      bool more = false;
-      if (receiver_.in_command()) {
-        more = co_await read_more();
-      } else {
-        more = co_await read_small();
-      }
-      if (!more) break;
-      continue;
+    Next next = Next::kGo;
+    if (idling_) {
+      next = co_await idle_step();
+    } else {
+      next = co_await step();
     }
-    if (auto* literal = std::get_if<wire::NeedLiteral>(&step.result)) {
-      if (literal->synchronizing) {
-        send(wire::format_continuation("Ready for literal data"));
-        co_await flush();
-      }
-      continue;
+    if (next == Next::kStop) break;
+    if (next == Next::kGo) continue;
+    bool more = false;
+    if (!idling_ && receiver_.in_command()) {
+      more = co_await read_more();  // the rest of a command: big reads
+    } else {
+      woken_ = false;
+      waiting_ = idling_;  // only IDLE is woken by changes and keepalives
+      bool ready = co_await transport_->wait_readable();
+      waiting_ = false;
+      if (!ready && woken_ && !transport_->timed_out()) continue;
+      if (ready) more = co_await read_small();
     }
-    if (auto* invalid = std::get_if<wire::Invalid>(&step.result)) {
-      send(wire::format_reply(invalid->reply));
-      co_await flush();
-      if (invalid->close_connection) break;
-      continue;
-    }
-    auto& raw = std::get<wire::RawCommand>(step.result);
-    co_await execute(std::move(raw));
-    if (!co_await flush()) break;
-    if (starttls_requested) {
-      starttls_requested = false;
-      input_.clear();  // RFC 9051 6.2.1: pipelined plaintext must not survive STARTTLS
-      receiver_.reset();
-      auto context = services_.tls_context();
-      transport_->set_deadline(std::chrono::seconds(30));
-      if (!co_await transport_->start_tls(std::move(context))) break;
-    }
-    if (compress_requested) {
-      compress_requested = false;
-      // RFC 4978 3: compression starts right after the tagged OK; input that
-      // was pipelined behind COMPRESS is already compressed.
-      auto wrapped = make_deflate_transport(transport_, std::move(input_));
-      input_.clear();
-      if (!wrapped) break;
-      transport_ = std::move(wrapped);
-      compress_active = true;
-    }
+    if (!more) break;
   }
+  if (idling_) end_idle();
   if (transport_->timed_out() && !logout_requested) {
     send(wire::format_untagged(wire::Status::kBye, "", "Autologout; idle for too long"));
     transport_->set_deadline(std::chrono::seconds(5));
@@ -271,9 +327,10 @@ awaitable<void> Session::run() {
 
 }  // namespace
 
-awaitable<void> run_session(std::unique_ptr<net::Transport> transport, SessionServices services, Options options) {
+awaitable<void> run_session(std::unique_ptr<net::Transport> transport, const SessionServices& services,
+                            const Options& options) {
   auto executor = co_await asio::this_coro::executor;
-  auto session = std::make_shared<Session>(std::move(transport), std::move(services), std::move(options), executor);
+  auto session = std::make_shared<Session>(std::move(transport), services, options, std::move(executor));
   try {
     co_await session->run();
   } catch (const std::bad_alloc&) {

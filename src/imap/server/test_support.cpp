@@ -1,6 +1,10 @@
 #include "imap/server/test_support.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <fstream>
@@ -17,9 +21,39 @@ namespace taube::imap::server::testing {
 namespace asio = boost::asio;
 using asio::awaitable;
 
+awaitable<bool> FakeTransport::wait_readable() {
+  if (closed_) co_return false;
+  if (!script_.before_read) co_return true;
+  const int n = reads_ + 1;
+  auto executor = co_await asio::this_coro::executor;
+  if (!hook_ || hook_->read != n) {
+    hook_ = std::make_shared<Hook>();
+    hook_->read = n;
+    hook_->wake = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    auto run = [](awaitable<void> hook, std::shared_ptr<Hook> state) -> awaitable<void> {
+      co_await std::move(hook);
+      state->done = true;
+      state->wake->cancel();
+    };
+    auto hook = script_.before_read(n, output_.get());
+    auto op = run(std::move(hook), hook_);
+    asio::co_spawn(executor, std::move(op), asio::detached);
+  }
+  std::shared_ptr<Hook> state = hook_;
+  if (state->done) co_return true;
+  state->wake->expires_at(asio::steady_timer::time_point::max());
+  auto wait = state->wake->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_await std::move(wait);
+  co_return state->done;
+}
+
+void FakeTransport::cancel_wait() {
+  if (hook_) hook_->wake->cancel();
+}
+
 awaitable<std::size_t> FakeTransport::read_some(char* buf, std::size_t size) {
   ++reads_;
-  if (script_.before_read) {
+  if (script_.before_read && !(hook_ && hook_->read == reads_)) {
     auto hook = script_.before_read(reads_, output_.get());
     co_await std::move(hook);
   }

@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -38,6 +39,10 @@ class FakeTransport final : public net::Transport {
       : script_(std::move(script)), output_(std::move(output)), tls_(script_.tls) {}
 
   boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
+  // Runs the next read's before_read hook here, where the session may end the
+  // wait early (cancel_wait) and come back: the hook runs once, beside it.
+  boost::asio::awaitable<bool> wait_readable() override;
+  void cancel_wait() override;
   boost::asio::awaitable<bool> write(std::string_view bytes) override;
   boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context>) override;
   void set_deadline(std::chrono::steady_clock::duration) override {}
@@ -49,7 +54,14 @@ class FakeTransport final : public net::Transport {
   void close() override { closed_ = true; }
 
  private:
+  // The before_read hook started by wait_readable() for read number `read`.
+  struct Hook {
+    int read = 0;
+    bool done = false;
+    std::unique_ptr<boost::asio::steady_timer> wake;
+  };
   Script script_;
+  std::shared_ptr<Hook> hook_;
   std::shared_ptr<std::string> output_;
   std::size_t next_ = 0;
   std::size_t offset_ = 0;
