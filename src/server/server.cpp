@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -242,6 +243,11 @@ Result<bool> init_node(const config::Config& cfg) {
 }
 
 int serve(const config::Config& cfg, const std::string& program) {
+  // A fixed mmap threshold (it also turns off glibc's dynamic one): big
+  // transient blocks, argon2's 19 MiB per password check above all, are
+  // mapped and unmapped instead of staying resident in the heap after the
+  // first logins (measured: ~40 MB of a server holding 2,000 idle IMAP sessions).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   std::error_code ec;
   std::filesystem::create_directories(cfg.data_dir, ec);
   auto lock = DataDirLock::acquire(cfg.data_dir);
