@@ -24,7 +24,10 @@
 #            heap left over from an earlier part or run, and both runs pay the
 #            same first logins);
 #            Dovecot at IMAP_BENCH_DOVECOT_IDLE ("1000 5000") with imap-hibernate
-#            (settled = no imap process left, or the count stopped falling).
+#            (settled = no imap process left, or the count stopped falling),
+#            plain and over IMAPS, each from a fresh Dovecot. Plain is compared
+#            with plain, TLS with TLS; bench/tls_floor.cpp prints what OpenSSL
+#            alone keeps per idle server connection.
 #   wake     IMAP_BENCH_USERS (1,000) users each IDLE in their own connection;
 #            one message is delivered to every user at once over LMTP (10
 #            parallel LMTP sessions, 100 recipients per transaction); latency per
@@ -51,7 +54,7 @@
 #   IMAP_BENCH_REPS           repetitions per command          (default 5)
 #   IMAP_BENCH_IDLE           Taube IDLE connections           (default 20000; --quick 2000; 0: none)
 #   IMAP_BENCH_DOVECOT_IDLE   Dovecot IDLE connections         (default "1000 5000"; --quick "1000")
-#   IMAP_BENCH_TLS=0          skip the Taube IMAPS IDLE run
+#   IMAP_BENCH_TLS=0          skip the IMAPS IDLE runs (Taube and Dovecot)
 #   IMAP_BENCH_USERS          wake-up users                    (default 1000; --quick 200)
 #   IMAP_BENCH_RELOGIN        re-login storm clients           (default 5000; --quick 1000)
 #   IMAP_BENCH_IDLE_PARALLEL  IDLE connections being opened at once, all generators (default 200)
@@ -259,7 +262,7 @@ start_dovecot() {
   local d=$WORK/dovecot i
   mkdir -p "$d/run" "$d/state" "$d/mail"
   chmod 1777 "$d/mail"
-  D_IMAP=$(free_port); D_LMTP=$(free_port)
+  D_IMAP=$(free_port); D_IMAPS=$(free_port); D_LMTP=$(free_port)
   # user:password:uid:gid::home (uid 40000+i, see dovecot.conf.in).
   {
     echo "bench@example.org:{PLAIN}bench:40000:65534::$d/mail/bench"
@@ -268,15 +271,34 @@ start_dovecot() {
     done
   } >"$d/passwd"
   chmod 644 "$d/passwd"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null || die "openssl: no test certificate"
+  chmod 644 "$d/key.pem" "$d/cert.pem"
   fill "$HERE/dovecot.conf.in" "$d/dovecot.conf" TAG="$$" RUN_DIR="$d/run" \
     STATE_DIR="$d/state" LOG_FILE="$d/dovecot.log" MAIL_DIR="$d/mail" \
-    PASSWD="$d/passwd" IMAP_PORT="$D_IMAP" \
-    LMTP_PORT="$D_LMTP" HIBERNATE="$HIBERNATE"
+    PASSWD="$d/passwd" IMAP_PORT="$D_IMAP" IMAPS_PORT="$D_IMAPS" \
+    LMTP_PORT="$D_LMTP" HIBERNATE="$HIBERNATE" CERT="$d/cert.pem" KEY="$d/key.pem"
+  serve_dovecot
+}
+serve_dovecot() {
+  local d=$WORK/dovecot
   DOVECOT_STARTED=1
   dovecot -c "$d/dovecot.conf" || die "dovecot did not start: $(tail -5 "$d/dovecot.log" 2>/dev/null)"
   wait_port "$D_IMAP" 30 || die "dovecot: no IMAP port: $(tail -5 "$d/dovecot.log")"
   D_PID=$(dovecot_master)
-  log "dovecot: master $D_PID, imap $D_IMAP, lmtp $D_LMTP"
+  log "dovecot: master $D_PID, imap $D_IMAP, imaps $D_IMAPS, lmtp $D_LMTP"
+}
+# A fresh Dovecot for each IDLE run, as for Taube: no run reuses the heap of
+# processes (imap-login, imap-hibernate) that an earlier run grew.
+restart_dovecot() {
+  local m; m=$(dovecot_master)
+  [[ -n $m ]] && kill -TERM "$m" 2>/dev/null
+  local deadline=$((SECONDS + 30))
+  while [[ -n $m ]] && kill -0 "$m" 2>/dev/null; do
+    ((SECONDS < deadline)) || die "dovecot did not stop"
+    sleep 0.2
+  done
+  serve_dovecot
 }
 
 # ---------------------------------------------------------------------------
@@ -415,8 +437,17 @@ bench_idle() {
   fi
   local n
   for n in $DOVECOT_IDLE; do
+    restart_dovecot
     idle_run "dovecot_$n" "$D_IMAP" "$n" 0 "$D_PID" dovecot
+    if [[ $TLS == 1 ]]; then
+      restart_dovecot
+      idle_run "dovecot_tls_$n" "$D_IMAPS" "$n" 1 "$D_PID" dovecot
+    fi
   done
+  # What OpenSSL alone keeps per idle server connection (bench/tls_floor.cpp).
+  if [[ $TLS == 1 ]] && g++ -std=c++20 -O2 -o "$WORK/tls_floor" "$ROOT/bench/tls_floor.cpp" -lssl -lcrypto; then
+    "$WORK/tls_floor" 5000 >"$RES/tls_floor.json" || true
+  fi
 }
 
 bench_wake() {

@@ -54,12 +54,20 @@ if idles:
               + (f" still_open={i['still_open']}" if i['still_open'] != i['opened'] else ""))
     if misc.get("idle_cap"):
         print("  " + misc["idle_cap"])
+    # Plain against plain, TLS against TLS.
+    def is_tls(i):
+        return "tls" in i["name"]
     dv = [i for i in idles if i["name"].startswith("dovecot")]
     for t in [i for i in idles if i["name"].startswith("taube")]:
         for d in dv:
-            if d['kib_per_conn']:
+            if d['kib_per_conn'] and is_tls(d) == is_tls(t):
                 print(f"  {t['name']} / {d['name']}: {t['kib_per_conn'] / d['kib_per_conn']:.2f}"
                       " (target: at most 0.50)")
+    floor = load("tls_floor.json")
+    if floor:
+        print(f"  OpenSSL alone ({floor['openssl']}, {floor['version']}): "
+              f"{floor['live_heap_bytes_per_connection'] / 1024:.1f} KiB live heap per idle server "
+              f"connection (bench/tls_floor.cpp), the floor under every TLS figure above")
 
 wt, wd = load("wake_taube.json"), load("wake_dovecot.json")
 if wt or wd:
