@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -114,7 +115,7 @@ void Stream::arm_watchdog() {
   // A handler may already be queued when the Stream dies, so it checks the alive
   // token before touching `this`; it runs on the session's strand, so the check
   // cannot race the destructor.
-  timer_.expires_at(deadline_);
+  timer_.expires_at(std::min(deadline_, wake_at_));
   watchdog_running_ = true;
   timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const boost::system::error_code& ec) {
     if (alive.expired() || ec) return;
@@ -134,6 +135,11 @@ void Stream::arm_watchdog() {
         socket_.cancel(ignored);
       }
     } else {
+      if (std::chrono::steady_clock::now() >= wake_at_) {
+        // wait_readable()'s wake-up (e.g. an IDLE keepalive), not a timeout.
+        wake_at_ = std::chrono::steady_clock::time_point::max();
+        cancel_wait();
+      }
       arm_watchdog();
     }
   });
@@ -157,16 +163,23 @@ awaitable<std::size_t> Stream::read_some(char* buf, std::size_t size) {
   }
 }
 
-awaitable<bool> Stream::wait_readable() {
-  if (closed_ || timed_out_) co_return false;
-  if (tls_ && SSL_has_pending(tls_.get())) co_return true;
+awaitable<Transport::Readiness> Stream::wait_readable(std::chrono::steady_clock::time_point wake_at) {
+  if (closed_ || timed_out_) co_return Readiness::kClosed;
+  if (tls_ && SSL_has_pending(tls_.get())) co_return Readiness::kReadable;
+  woken_ = false;
+  wake_at_ = wake_at;
+  if (wake_at_ < deadline_ && (!watchdog_running_ || timer_.expiry() > wake_at_)) arm_watchdog();
   auto op = socket_.async_wait(asio::ip::tcp::socket::wait_read, kTuple);
   auto [ec] = co_await std::move(op);
-  co_return !ec && !timed_out_;
+  wake_at_ = std::chrono::steady_clock::time_point::max();
+  if (timed_out_ || closed_) co_return Readiness::kClosed;
+  if (!ec) co_return Readiness::kReadable;
+  co_return woken_ && ec == asio::error::operation_aborted ? Readiness::kWoken : Readiness::kClosed;
 }
 
 void Stream::cancel_wait() {
   if (closed_) return;
+  woken_ = true;
   boost::system::error_code ignored;
   socket_.cancel(ignored);
 }

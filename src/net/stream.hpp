@@ -29,8 +29,9 @@ class Stream final : public Transport {
   // Reads what is available (at least one byte). An empty result means the peer
   // closed, the deadline passed or the connection failed; see timed_out().
   boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
-  // Socket readiness (or TLS plaintext already buffered by OpenSSL).
-  boost::asio::awaitable<bool> wait_readable() override;
+  // Socket readiness (or TLS plaintext already buffered by OpenSSL); the
+  // watchdog's timer also ends the wait at `wake_at`.
+  boost::asio::awaitable<Readiness> wait_readable(std::chrono::steady_clock::time_point wake_at) override;
   void cancel_wait() override;
   // Writes everything; false when the connection failed or the grace after a passed
   // deadline ran out.
@@ -75,6 +76,8 @@ class Stream final : public Transport {
   std::unique_ptr<ssl_st, SslFree> tls_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point wake_at_ = std::chrono::steady_clock::time_point::max();  // of wait_readable()
+  bool woken_ = false;  // cancel_wait() or wake_at_ ended the wait
   bool watchdog_running_ = false;
   bool timed_out_ = false;
   bool closed_ = false;

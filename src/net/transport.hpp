@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,12 +23,19 @@ class Transport {
   // Reads what is available (at least one byte); 0 means closed, failed or timed out.
   virtual boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) = 0;
   // Waits, without a buffer, until read_some() has something to return (or the
-  // peer closed). False when the wait failed, timed out or cancel_wait() ended
-  // it. An idle session waits here so that it holds no read buffer and no read
-  // coroutine frame. The default says "ready" at once (read_some() then waits).
-  virtual boost::asio::awaitable<bool> wait_readable() { co_return true; }
-  // Ends a pending wait_readable() early (it returns false). Only while nothing
-  // else is pending on the transport: it may cancel every pending operation.
+  // peer closed): kReadable. kWoken when cancel_wait() ended the wait or
+  // `wake_at` came; kClosed when the connection failed, closed or timed out.
+  // An idle session waits here, so it holds no read buffer and no read frame,
+  // and wakes for its keepalive without a timer of its own. The default says
+  // "readable" at once (read_some() then waits).
+  enum class Readiness : std::uint8_t { kReadable, kWoken, kClosed };
+  virtual boost::asio::awaitable<Readiness> wait_readable(
+      std::chrono::steady_clock::time_point wake_at = std::chrono::steady_clock::time_point::max()) {
+    (void)wake_at;
+    co_return Readiness::kReadable;
+  }
+  // Ends a pending wait_readable() early (kWoken). Only while nothing else is
+  // pending on the transport: it may cancel every pending operation.
   virtual void cancel_wait() {}
   // Writes everything; false when the connection failed or the deadline passed.
   virtual boost::asio::awaitable<bool> write(std::string_view bytes) = 0;

@@ -59,9 +59,9 @@ class DeflateTransport final : public net::Transport {
     }
   }
 
-  awaitable<bool> wait_readable() override {
-    if (pending_ < compressed_.size() || output_pending_) co_return true;
-    co_return co_await inner_->wait_readable();
+  awaitable<Readiness> wait_readable(std::chrono::steady_clock::time_point wake_at) override {
+    if (pending_ < compressed_.size() || output_pending_) co_return Readiness::kReadable;
+    co_return co_await inner_->wait_readable(wake_at);
   }
   void cancel_wait() override { inner_->cancel_wait(); }
 

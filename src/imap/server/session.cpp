@@ -1,7 +1,6 @@
 #include "imap/server/session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -65,7 +64,6 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   awaitable<void> begin_idle();
   void start_idling();
   void end_idle();
-  void arm_keepalive();
   void wake();
   void on_change(const store::MailboxChange& change);
 
@@ -75,14 +73,13 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   wire::Receiver receiver_;
   std::string input_;  // received, not yet consumed
   std::unique_ptr<store::ChangeSubscription> subscription_;
-  std::unique_ptr<asio::steady_timer> keepalive_;  // while idling
-  std::uint32_t keepalive_generation_ = 0;  // tells a stale timer completion from a live one
+  // While idling: when "* OK Still here" is due (the transport's watchdog
+  // timer wakes the wait; no timer of the session's own).
+  std::chrono::steady_clock::time_point keepalive_at_ = std::chrono::steady_clock::time_point::max();
   bool failed_ = false;
   bool idle_requested_ = false;  // set by idle(); execute() hands IDLE over to run()
   bool idling_ = false;
   bool waiting_ = false;         // run() waits in wait_readable() for an idling client
-  bool woken_ = false;           // wake() ended that wait
-  bool keepalive_due_ = false;
 };
 
 // The buffer lives in the coroutine frame while a read is pending, so idle
@@ -127,7 +124,6 @@ void Session::on_login() {
 // Ends run()'s wait for an idling client so that it reports what happened.
 void Session::wake() {
   if (!waiting_) return;  // not waiting: run() looks at the flags before it waits again
-  woken_ = true;
   transport_->cancel_wait();
 }
 
@@ -135,19 +131,6 @@ void Session::on_change(const store::MailboxChange& change) {
   if (!selected || selected->id() != change.mailbox) return;
   mailbox_changed = true;
   if (idling_) wake();
-}
-
-void Session::arm_keepalive() {
-  keepalive_->expires_after(options().idle_keepalive);
-  std::weak_ptr<Session> weak = weak_from_this();
-  auto generation = ++keepalive_generation_;
-  keepalive_->async_wait([weak, generation](const boost::system::error_code& ec) {
-    if (ec) return;
-    auto self = weak.lock();
-    if (!self || !self->idling_ || generation != self->keepalive_generation_) return;
-    self->keepalive_due_ = true;
-    self->wake();
-  });
 }
 
 // IDLE (RFC 9051 6.3.13) is not run inside the command handler: its frames
@@ -169,16 +152,13 @@ awaitable<void> Session::begin_idle() {
 
 void Session::start_idling() {
   transport_->set_deadline(options().idle_timeout);
-  keepalive_ = std::make_unique<asio::steady_timer>(executor_);
-  keepalive_due_ = false;
+  keepalive_at_ = std::chrono::steady_clock::now() + options().idle_keepalive;
   idling_ = true;
 }
 
 void Session::end_idle() {
   idling_ = false;
-  keepalive_due_ = false;
-  ++keepalive_generation_;
-  keepalive_.reset();  // a pending completion sees operation_aborted
+  keepalive_at_ = std::chrono::steady_clock::time_point::max();
   input_.shrink_to_fit();
 }
 
@@ -197,13 +177,13 @@ awaitable<Session::Next> Session::idle_step() {
     co_return written ? Next::kGo : Next::kStop;
   }
   co_await report_updates(*this, true);
-  if (keepalive_due_) {
-    keepalive_due_ = false;
-    if (!mailbox_changed && output().empty()) send(wire::format_untagged(wire::Status::kOk, "", "Still here"));
-  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= keepalive_at_ && !mailbox_changed && output().empty())
+    send(wire::format_untagged(wire::Status::kOk, "", "Still here"));
+  // The keepalive counts from the last output (or the start of IDLE).
+  if (!output().empty() || now >= keepalive_at_) keepalive_at_ = now + options().idle_keepalive;
   if (!co_await flush()) co_return Next::kStop;
-  if (mailbox_changed || keepalive_due_) co_return Next::kGo;  // more to report before waiting
-  arm_keepalive();
+  if (mailbox_changed) co_return Next::kGo;  // more to report before waiting
   co_return Next::kWait;
 }
 
@@ -306,12 +286,11 @@ awaitable<void> Session::run() {
     if (!idling_ && receiver_.in_command()) {
       more = co_await read_more();  // the rest of a command: big reads
     } else {
-      woken_ = false;
       waiting_ = idling_;  // only IDLE is woken by changes and keepalives
-      bool ready = co_await transport_->wait_readable();
+      auto readiness = co_await transport_->wait_readable(keepalive_at_);
       waiting_ = false;
-      if (!ready && woken_ && !transport_->timed_out()) continue;
-      if (ready) more = co_await read_small();
+      if (readiness == net::Transport::Readiness::kWoken) continue;
+      if (readiness == net::Transport::Readiness::kReadable) more = co_await read_small();
     }
     if (!more) break;
   }

@@ -21,15 +21,15 @@ namespace taube::imap::server::testing {
 namespace asio = boost::asio;
 using asio::awaitable;
 
-awaitable<bool> FakeTransport::wait_readable() {
-  if (closed_) co_return false;
-  if (!script_.before_read) co_return true;
+awaitable<net::Transport::Readiness> FakeTransport::wait_readable(std::chrono::steady_clock::time_point wake_at) {
+  if (closed_) co_return Readiness::kClosed;
+  if (!script_.before_read) co_return Readiness::kReadable;
   const int n = reads_ + 1;
   auto executor = co_await asio::this_coro::executor;
   if (!hook_ || hook_->read != n) {
     hook_ = std::make_shared<Hook>();
     hook_->read = n;
-    hook_->wake = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    hook_->wake = std::make_unique<asio::steady_timer>(executor);
     auto run = [](awaitable<void> hook, std::shared_ptr<Hook> state) -> awaitable<void> {
       co_await std::move(hook);
       state->done = true;
@@ -40,11 +40,11 @@ awaitable<bool> FakeTransport::wait_readable() {
     asio::co_spawn(executor, std::move(op), asio::detached);
   }
   std::shared_ptr<Hook> state = hook_;
-  if (state->done) co_return true;
-  state->wake->expires_at(asio::steady_timer::time_point::max());
+  if (state->done) co_return Readiness::kReadable;
+  state->wake->expires_at(wake_at);
   auto wait = state->wake->async_wait(asio::as_tuple(asio::use_awaitable));
   co_await std::move(wait);
-  co_return state->done;
+  co_return state->done ? Readiness::kReadable : Readiness::kWoken;
 }
 
 void FakeTransport::cancel_wait() {

@@ -41,7 +41,7 @@ class FakeTransport final : public net::Transport {
   boost::asio::awaitable<std::size_t> read_some(char* buf, std::size_t size) override;
   // Runs the next read's before_read hook here, where the session may end the
   // wait early (cancel_wait) and come back: the hook runs once, beside it.
-  boost::asio::awaitable<bool> wait_readable() override;
+  boost::asio::awaitable<Readiness> wait_readable(std::chrono::steady_clock::time_point wake_at) override;
   void cancel_wait() override;
   boost::asio::awaitable<bool> write(std::string_view bytes) override;
   boost::asio::awaitable<bool> start_tls(std::shared_ptr<boost::asio::ssl::context>) override;
