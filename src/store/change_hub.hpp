@@ -1,15 +1,18 @@
 // ChangeHub: the in-process fan-out behind Store::subscribe_changes, shared by
 // engines. An engine publishes committed MailboxChanges; subscribers of the
-// account get a callback on the publishing thread. Thread-safe. Callbacks run
+// account get a callback on the publishing thread; a change looks at its own
+// account's subscribers only (20,000 idle sessions, one delivery: not 20,000
+// checks). Thread-safe. Callbacks run
 // under the hub's lock, so a subscription's destructor waits for a running
 // callback; REQUIRES: a callback neither subscribes nor unsubscribes.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/store.hpp"
@@ -25,15 +28,13 @@ class ChangeHub {
 
  private:
   class Subscription;
-  struct Entry {
-    AccountId account;
-    std::function<void(const MailboxChange&)> fn;
-  };
-  void unsubscribe(std::uint64_t id);
+  using Callback = std::function<void(const MailboxChange&)>;
+  void unsubscribe(AccountId account, std::uint64_t id);
 
   std::mutex mu_;
   std::uint64_t next_id_ = 1;
-  std::map<std::uint64_t, Entry> entries_;
+  // Per account, its subscribers by id (a handful: one per open session).
+  std::unordered_map<std::int64_t, std::vector<std::pair<std::uint64_t, Callback>>> by_account_;
 };
 
 }  // namespace taube::store
