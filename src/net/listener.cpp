@@ -35,18 +35,23 @@ class Slot {
   std::string ip_;
 };
 
+// The implicit-TLS handshake, in a frame of its own that ends with it.
+asio::awaitable<bool> handshake(Stream& s, const Listener::Shared& shared) {
+  s.set_deadline(shared.tls_handshake_timeout);
+  auto context = shared.tls->server();
+  bool ok = co_await s.start_tls(std::move(context));
+  if (!ok) log::debug("tls.handshake_failed", {log::kv("protocol", shared.protocol), log::kv("client", s.remote_address())});
+  co_return ok;
+}
+
 // One connection: the TLS handshake for implicit TLS, then the protocol session.
-// A plain coroutine function: its frame holds three pointers and the slot,
-// for as long as the (mostly idle) connection lives.
+// A plain coroutine function with few locals: its frame lives as long as the
+// (mostly idle) connection.
 asio::awaitable<void> serve(std::unique_ptr<Stream> s, [[maybe_unused]] Slot slot,
                             std::shared_ptr<const Listener::Shared> shared) {
   if (shared->implicit_tls) {
-    s->set_deadline(shared->tls_handshake_timeout);
-    auto context = shared->tls->server();
-    if (!co_await s->start_tls(std::move(context))) {
-      log::debug("tls.handshake_failed", {log::kv("protocol", shared->protocol), log::kv("client", s->remote_address())});
-      co_return;
-    }
+    const bool ok = co_await handshake(*s, *shared);
+    if (!ok) co_return;
   }
   std::unique_ptr<Transport> transport = std::move(s);
   auto session = shared->handler(std::move(transport));
@@ -151,12 +156,14 @@ void Listener::spawn_session(tcp::socket socket) {
   }
   Slot slot(counters_, ip);
   auto session = serve(std::move(stream), std::move(slot), shared_);
-  asio::co_spawn(strand, std::move(session), [protocol = options_.protocol, ip](std::exception_ptr e) {
+  // The completion handler lives as long as the connection: a pointer, not a copy of the name.
+  asio::co_spawn(strand, std::move(session), [shared = shared_, ip](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-      log::error("session.failed", {log::kv("protocol", protocol), log::kv("client", ip), log::kv("error", ex.what())});
+      log::error("session.failed",
+                 {log::kv("protocol", shared->protocol), log::kv("client", ip), log::kv("error", ex.what())});
     }
   });
 }

@@ -21,17 +21,18 @@ using asio::awaitable;
 
 namespace {
 
+void log_failure(const std::exception& e) { log::error("imap.session_failed", {log::kv("error", e.what())}); }
+
 class Session final : public Context, public std::enable_shared_from_this<Session> {
  public:
-  Session(std::unique_ptr<net::Transport> transport, const SessionServices& services, const Options& options,
-          asio::any_io_executor executor)
+  Session(std::unique_ptr<net::Transport> transport, const SessionServices& services, const Options& options)
       : Context(*services.store, *services.authenticator, with_tls(options, services)),
         transport_(std::move(transport)),
         services_(services),
-        executor_(std::move(executor)),
         receiver_(this->options().limits) {}
 
-  awaitable<void> run();
+  // The session's one long-lived frame; `self` keeps the session alive.
+  awaitable<void> run(std::shared_ptr<Session> self);
 
   awaitable<bool> flush() override {
     if (output().empty()) co_return true;
@@ -62,6 +63,8 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   awaitable<Next> idle_step();
   awaitable<void> execute(wire::RawCommand raw);
   awaitable<void> begin_idle();
+  void send_greeting();
+  void send_autologout();
   void start_idling();
   void end_idle();
   void wake();
@@ -69,7 +72,7 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
 
   std::unique_ptr<net::Transport> transport_;
   const SessionServices& services_;
-  asio::any_io_executor executor_;
+  asio::any_io_executor executor_;  // the connection's strand, for change notifications
   wire::Receiver receiver_;
   std::string input_;  // received, not yet consumed
   std::unique_ptr<store::ChangeSubscription> subscription_;
@@ -267,56 +270,68 @@ awaitable<Session::Next> Session::step() {
   co_return Next::kGo;
 }
 
-// The loop keeps no state of its own across waits: a session between
-// commands or in IDLE holds this frame and wait_readable()'s, nothing more.
-awaitable<void> Session::run() {
+// Plain functions: temporaries built in a coroutine take room in its frame.
+void Session::send_greeting() {
   send(wire::format_untagged(wire::Status::kOk, wire::code::capability({capabilities(*this)}),
                              options().hostname + " Taube IMAP ready"));
-  co_await flush();
-  while (!failed_ && !logout_requested) {
-    Next next = Next::kGo;
-    if (idling_) {
-      next = co_await idle_step();
-    } else {
-      next = co_await step();
-    }
-    if (next == Next::kStop) break;
-    if (next == Next::kGo) continue;
-    bool more = false;
-    if (!idling_ && receiver_.in_command()) {
-      more = co_await read_more();  // the rest of a command: big reads
-    } else {
-      waiting_ = idling_;  // only IDLE is woken by changes and keepalives
-      auto readiness = co_await transport_->wait_readable(keepalive_at_);
-      waiting_ = false;
-      if (readiness == net::Transport::Readiness::kWoken) continue;
-      if (readiness == net::Transport::Readiness::kReadable) more = co_await read_small();
-    }
-    if (!more) break;
-  }
-  if (idling_) end_idle();
-  if (transport_->timed_out() && !logout_requested) {
-    send(wire::format_untagged(wire::Status::kBye, "", "Autologout; idle for too long"));
-    transport_->set_deadline(std::chrono::seconds(5));
+}
+
+void Session::send_autologout() {
+  send(wire::format_untagged(wire::Status::kBye, "", "Autologout; idle for too long"));
+  transport_->set_deadline(std::chrono::seconds(5));
+}
+
+// The session's one long-lived frame (run_session is a plain function): a
+// member coroutine that owns its object through `self`. The loop keeps no
+// state of its own across waits: a session between commands or in IDLE
+// holds this frame and wait_readable()'s.
+awaitable<void> Session::run(std::shared_ptr<Session> /*self*/) {
+  executor_ = co_await asio::this_coro::executor;
+  try {
+    send_greeting();
     co_await flush();
+    while (!failed_ && !logout_requested) {
+      Next next = Next::kGo;
+      if (idling_) {
+        next = co_await idle_step();
+      } else {
+        next = co_await step();
+      }
+      if (next == Next::kStop) break;
+      if (next == Next::kGo) continue;
+      bool more = false;
+      if (!idling_ && receiver_.in_command()) {
+        more = co_await read_more();  // the rest of a command: big reads
+      } else {
+        waiting_ = idling_;  // only IDLE is woken by changes and keepalives
+        auto readiness = co_await transport_->wait_readable(keepalive_at_);
+        waiting_ = false;
+        if (readiness == net::Transport::Readiness::kWoken) continue;
+        if (readiness == net::Transport::Readiness::kReadable) more = co_await read_small();
+      }
+      if (!more) break;
+    }
+    if (idling_) end_idle();
+    if (transport_->timed_out() && !logout_requested) {
+      send_autologout();
+      co_await flush();
+    }
+    subscription_.reset();
+    transport_->close();
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    log_failure(e);
   }
-  subscription_.reset();
-  transport_->close();
 }
 
 }  // namespace
 
 awaitable<void> run_session(std::unique_ptr<net::Transport> transport, const SessionServices& services,
                             const Options& options) {
-  auto executor = co_await asio::this_coro::executor;
-  auto session = std::make_shared<Session>(std::move(transport), services, options, std::move(executor));
-  try {
-    co_await session->run();
-  } catch (const std::bad_alloc&) {
-    throw;
-  } catch (const std::exception& e) {
-    log::error("imap.session_failed", {log::kv("error", e.what())});
-  }
+  auto session = std::make_shared<Session>(std::move(transport), services, options);
+  Session& s = *session;
+  return s.run(std::move(session));
 }
 
 }  // namespace taube::imap::server

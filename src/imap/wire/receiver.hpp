@@ -73,7 +73,10 @@ bool is_valid_tag(std::string_view tag, const Limits& limits);
 
 class Receiver {
  public:
+  // Refers to `limits` (one copy per connection would be 88 bytes of every
+  // idle session); REQUIRES: it outlives the Receiver.
   explicit Receiver(const Limits& limits) : limits_(limits) {}
+  explicit Receiver(Limits&&) = delete;
 
   // Consumes input until one result is known. Lines end in CRLF; a bare LF is
   // tolerated. An empty line is ignored. Over-limit literal announcements are
@@ -99,7 +102,7 @@ class Receiver {
   ReceiveStep finish_line(std::size_t consumed);
   void start_discard();
 
-  Limits limits_;
+  const Limits& limits_;
   State state_ = State::kLine;
   std::string line_;                   // current segment, without CR LF
   std::vector<std::string> segments_;  // completed segments (literal markers removed)

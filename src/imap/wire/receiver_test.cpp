@@ -137,7 +137,8 @@ TEST(ImapReceiver, KeepsSectionsInOneAtom) {
 }
 
 TEST(ImapReceiver, FramesRawLinesForSaslAndIdle) {
-  Receiver r(small_limits());
+  const Limits limits = small_limits();
+  Receiver r(limits);
   auto step = r.feed_line("dGVzdA==\r\nDONE\r\n");
   EXPECT_EQ(step.consumed, 10u);
   EXPECT_EQ(std::get<std::string>(step.result), "dGVzdA==");
