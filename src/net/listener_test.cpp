@@ -39,6 +39,12 @@ asio::awaitable<void> echo_session(std::shared_ptr<TlsContexts> tls, std::unique
       co_await s->write("go ahead\n");
       buffer.clear();  // pipelined plaintext must never reach the TLS session
       if (!co_await s->start_tls(tls->server())) co_return;
+    } else if (line == "IDLE") {
+      // wait_readable(): woken at its time with nothing to read, then ready for the next line.
+      auto first = co_await s->wait_readable(std::chrono::steady_clock::now() + std::chrono::milliseconds(100));
+      co_await s->write(first == Transport::Readiness::kWoken ? "woken\n" : "not woken\n");
+      auto second = co_await s->wait_readable(std::chrono::steady_clock::time_point::max());
+      co_await s->write(second == Transport::Readiness::kReadable ? "readable\n" : "not readable\n");
     } else if (line == "WAIT") {
       s->set_deadline(std::chrono::milliseconds(200));
       size_t n = co_await s->read_some(chunk, sizeof chunk);
@@ -131,6 +137,34 @@ TEST_F(ListenerTest, ImplicitTlsHandshakesBeforeTheSession) {
   s.handshake(asio::ssl::stream_base::client);
   std::string buf;
   EXPECT_EQ(read_line(s, buf), "hello tls");
+}
+
+TEST_F(ListenerTest, WaitReadableWakesAtItsTimeThenOnInputPlainAndTls) {
+  uint16_t plain = listen({.protocol = "test", .port = 0});
+  uint16_t tls = listen({.protocol = "tests", .port = 0, .implicit_tls = true});
+  asio::io_context client_io;
+  tcp::socket s(client_io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), plain));
+  std::string buf;
+  EXPECT_EQ(read_line(s, buf), "hello");
+  asio::write(s, asio::buffer(std::string("IDLE\n")));
+  EXPECT_EQ(read_line(s, buf), "woken");
+  asio::write(s, asio::buffer(std::string("after\n")));
+  EXPECT_EQ(read_line(s, buf), "readable");
+  EXPECT_EQ(read_line(s, buf), "echo after");
+
+  asio::ssl::context client_tls(asio::ssl::context::tls_client);
+  asio::ssl::stream<tcp::socket> t(client_io, client_tls);
+  t.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tls));
+  t.set_verify_mode(asio::ssl::verify_none);
+  t.handshake(asio::ssl::stream_base::client);
+  std::string tbuf;
+  EXPECT_EQ(read_line(t, tbuf), "hello tls");
+  asio::write(t, asio::buffer(std::string("IDLE\n")));
+  EXPECT_EQ(read_line(t, tbuf), "woken");
+  asio::write(t, asio::buffer(std::string("after\n")));
+  EXPECT_EQ(read_line(t, tbuf), "readable");
+  EXPECT_EQ(read_line(t, tbuf), "echo after (tls)");
 }
 
 TEST_F(ListenerTest, RefusesOverThePerAddressLimitWithTheBusyReply) {
