@@ -156,6 +156,7 @@ awaitable<void> Session::begin_idle() {
 void Session::start_idling() {
   transport_->set_deadline(options().idle_timeout);
   keepalive_at_ = std::chrono::steady_clock::now() + options().idle_keepalive;
+  if (input_.empty()) input_.shrink_to_fit();
   idling_ = true;
 }
 
@@ -230,7 +231,7 @@ awaitable<Session::Next> Session::step() {
   auto step = receiver_.feed(input_);
   input_.erase(0, step.consumed);
   if (std::holds_alternative<wire::NeedMore>(step.result)) {
-    if (input_.empty() && input_.capacity() > 8192) input_.shrink_to_fit();
+    if (input_.empty()) input_.shrink_to_fit();  // a waiting session keeps no input buffer
     if (selected) selected->shrink();
     co_return Next::kWait;
   }
