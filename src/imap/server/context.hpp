@@ -75,8 +75,11 @@ struct Enabled {
 
 class Context {
  public:
-  Context(store::Store& store, auth::Authenticator& authenticator, Options options)
-      : store_(store), authenticator_(authenticator), options_(std::move(options)) {}
+  // Refers to `options` (shared by every session of a listener); REQUIRES: it
+  // outlives the Context.
+  Context(store::Store& store, auth::Authenticator& authenticator, const Options& options)
+      : store_(store), authenticator_(authenticator), options_(options) {}
+  Context(store::Store&, auth::Authenticator&, Options&&) = delete;
   virtual ~Context() = default;
 
   // --- talking to the client ---
@@ -132,7 +135,7 @@ class Context {
  private:
   store::Store& store_;
   auth::Authenticator& authenticator_;
-  Options options_;
+  const Options& options_;
   std::string out_;
 };
 

@@ -23,10 +23,25 @@ namespace {
 
 void log_failure(const std::exception& e) { log::error("imap.session_failed", {log::kv("error", e.what())}); }
 
-class Session final : public Context, public std::enable_shared_from_this<Session> {
+// Options with STARTTLS turned off when the services have no TLS context;
+// a base so that it is built before Context, which refers to the options.
+// Empty (a null pointer) in the usual case: sessions share the caller's options.
+struct AdjustedOptions {
+  AdjustedOptions(const Options& options, const SessionServices& services) {
+    if (!services.tls_context && options.starttls_available) {
+      adjusted = std::make_unique<Options>(options);
+      adjusted->starttls_available = false;
+    }
+  }
+  const Options& pick(const Options& options) const { return adjusted ? *adjusted : options; }
+  std::unique_ptr<Options> adjusted;
+};
+
+class Session final : private AdjustedOptions, public Context, public std::enable_shared_from_this<Session> {
  public:
   Session(std::unique_ptr<net::Transport> transport, const SessionServices& services, const Options& options)
-      : Context(*services.store, *services.authenticator, with_tls(options, services)),
+      : AdjustedOptions(options, services),
+        Context(*services.store, *services.authenticator, pick(options)),
         transport_(std::move(transport)),
         services_(services),
         receiver_(this->options().limits) {}
@@ -53,10 +68,6 @@ class Session final : public Context, public std::enable_shared_from_this<Sessio
   // What run() does after a step.
   enum class Next : std::uint8_t { kGo, kWait, kStop };
 
-  static Options with_tls(Options options, const SessionServices& services) {
-    if (!services.tls_context) options.starttls_available = false;
-    return options;
-  }
   awaitable<bool> read_more();
   awaitable<bool> read_small();
   awaitable<Next> step();
