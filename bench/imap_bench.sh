@@ -338,7 +338,9 @@ cap_idle_n() {
 idle_run() {
   local name=$1 port=$2 n=$3 tls=$4 root=$5 kind=$6
   local before after fifo=$WORK/idle_$name.in out=$WORK/idle_$name.out
-  sleep 2
+  # The server settles first: Taube allocates a few MB more in its first
+  # seconds (store threads, caches), which is not per connection.
+  sleep 10
   before=$(pss_kib "$root")
   mkfifo "$fifo"
   # One generator process per IDLE_PER_GEN connections (each under the fd
