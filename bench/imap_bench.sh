@@ -290,12 +290,19 @@ serve_dovecot() {
 }
 # A fresh Dovecot for each IDLE run, as for Taube: no run reuses the heap of
 # processes (imap-login, imap-hibernate) that an earlier run grew.
+# Every process of the old instance must be gone, not just the master: a
+# closing imap-hibernate still holds its socket and the new master refuses it.
 restart_dovecot() {
-  local m; m=$(dovecot_master)
+  local m old p alive deadline
+  m=$(dovecot_master)
+  old=$( [[ -n $m ]] && tree_pids "$m" || true)
   [[ -n $m ]] && kill -TERM "$m" 2>/dev/null
-  local deadline=$((SECONDS + 30))
-  while [[ -n $m ]] && kill -0 "$m" 2>/dev/null; do
-    ((SECONDS < deadline)) || die "dovecot did not stop"
+  deadline=$((SECONDS + 60))
+  while :; do
+    alive=()
+    for p in $old; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    ((${#alive[@]} == 0)) && break
+    if ((SECONDS >= deadline)); then kill -KILL "${alive[@]}" 2>/dev/null || true; sleep 1; break; fi
     sleep 0.2
   done
   serve_dovecot
