@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as `make test` and CI run it:
 #   1. install packages (idempotent), 2. build with ASan+UBSan and -Werror,
-#   3. run every ctest test (unit, end-to-end, crash), 4. build the libFuzzer
+#   3. run every ctest test (unit, end-to-end, crash), 4. the release build
+#   through the IMAP, SMTP and CalDAV end-to-end suites, 5. build the libFuzzer
 #   targets with clang and run each for FUZZ_SECONDS.
 # Ends with one line "test: N passed, M failed".
 set -euo pipefail
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 DEBUG_DIR=build/debug
+RELEASE_DIR=build/release
 FUZZ_DIR=build/fuzz
 
 bash scripts/bootstrap.sh --test
@@ -35,6 +37,15 @@ if [[ -z "${FUZZ_ONLY:-}" ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --test-dir "$DEBUG_DIR" -j "$JOBS" --output-on-failure 2>&1 | tee build/ctest-debug.log || true
   count_ctest build/ctest-debug.log
+
+  # The release build (`make build`, `make run`) through the main end-to-end
+  # suites as well: a miscompile that only -O2 shows (docs/DEVELOPMENT.md) must
+  # fail here, not on a server.
+  cmake -S . -B "$RELEASE_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAUBE_BENCH=OFF >/dev/null
+  ninja -C "$RELEASE_DIR" -j "$JOBS" taube
+  ctest --test-dir "$RELEASE_DIR" -j "$JOBS" -R '^e2e_test_(imap|imap_mbsync|smtp|caldav)$' \
+    --output-on-failure 2>&1 | tee build/ctest-release.log || true
+  count_ctest build/ctest-release.log
 fi
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$FUZZ_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
