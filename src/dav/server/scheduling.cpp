@@ -148,6 +148,35 @@ awaitable<bool> store_copy(store::DavStore& dav, const SchedulingOptions& option
   co_return done.has_value();
 }
 
+// Busy time of a local account in [start, end): its own calendars (RFC 6638 5: the
+// calendars in the free-busy set; here every calendar of the account). Events
+// with the UID `except_uid` are left out (a room judging an update of one).
+awaitable<std::optional<std::vector<sched::Period>>> busy_of(store::DavStore& dav, const SchedulingOptions& options,
+                                                             store::AccountId who, ical::Time start, ical::Time end,
+                                                             std::string except_uid) {
+  auto list = co_await dav.list_collections(kSystemActor, who);
+  if (!list) co_return std::nullopt;
+  std::vector<sched::Period> out;
+  for (const store::Collection& c : *list) {
+    if (c.kind != CollectionKind::kCalendar) continue;
+    store::ResourceFilter filter;
+    filter.start = start;
+    filter.end = end;
+    filter.with_content = true;
+    auto members = co_await dav.list_resources(kSystemActor, c.id, filter);
+    if (!members) co_return std::nullopt;
+    for (const store::DavResource& r : *members) {
+      if (!except_uid.empty() && r.uid == except_uid) continue;
+      auto parsed = ical::Calendar::parse(r.content, options.ical);
+      if (!std::holds_alternative<ical::Calendar>(parsed)) continue;
+      std::vector<BusyPeriod> busy;
+      if (!busy_periods(std::get<ical::Calendar>(parsed), start, end, options.ical, busy)) co_return std::nullopt;
+      for (const BusyPeriod& b : busy) out.emplace_back(b.start, b.end);
+    }
+  }
+  co_return out;
+}
+
 // Whether every instance of `text` is free in the calendars of `room` (other UIDs only).
 awaitable<bool> room_is_free(store::DavStore& dav, const SchedulingOptions& options,
                              store::AccountId room, std::string text) {
@@ -162,28 +191,12 @@ awaitable<bool> room_is_free(store::DavStore& dav, const SchedulingOptions& opti
                          : start + std::chrono::hours(24 * 366);
   ical::Expansion mine = ical::expand(event, start, end, options.ical);
   if (mine.status != ical::ExpandStatus::kOk) co_return false;
-  auto list = co_await dav.list_collections(kSystemActor, room);
-  if (!list) co_return false;
-  for (const store::Collection& c : *list) {
-    if (c.kind != CollectionKind::kCalendar) continue;
-    store::ResourceFilter filter;
-    filter.start = start;
-    filter.end = end;
-    filter.with_content = true;
-    auto members = co_await dav.list_resources(kSystemActor, c.id, filter);
-    if (!members) co_return false;
-    for (const store::DavResource& r : *members) {
-      if (r.uid == event.uid()) continue;
-      auto other = ical::Calendar::parse(r.content, options.ical);
-      if (!std::holds_alternative<ical::Calendar>(other)) continue;
-      std::vector<BusyPeriod> busy;
-      if (!busy_periods(std::get<ical::Calendar>(other), start, end, options.ical, busy)) co_return false;
-      for (const BusyPeriod& b : busy)
-        for (const ical::Instance& i : mine.instances)
-          if (i.start < b.end && b.start < std::max(i.end, i.start + std::chrono::seconds(1)))
-            co_return false;
-    }
-  }
+  auto others = busy_of(dav, options, room, start, end, std::string(event.uid()));
+  auto busy = co_await std::move(others);
+  if (!busy) co_return false;
+  for (const auto& [busy_start, busy_end] : *busy)
+    for (const ical::Instance& i : mine.instances)
+      if (i.start < busy_end && busy_start < std::max(i.end, i.start + std::chrono::seconds(1))) co_return false;
   co_return true;
 }
 
@@ -350,32 +363,6 @@ std::string xml_escape(std::string_view in) {
   return out;
 }
 
-// Busy time of a local account in [start, end): its own calendars (RFC 6638 5: the
-// calendars in the free-busy set; here every calendar of the account).
-awaitable<std::optional<std::vector<sched::Period>>> busy_of(store::DavStore& dav, const SchedulingOptions& options,
-                                                             store::AccountId who, ical::Time start, ical::Time end) {
-  auto list = co_await dav.list_collections(kSystemActor, who);
-  if (!list) co_return std::nullopt;
-  std::vector<sched::Period> out;
-  for (const store::Collection& c : *list) {
-    if (c.kind != CollectionKind::kCalendar) continue;
-    store::ResourceFilter filter;
-    filter.start = start;
-    filter.end = end;
-    filter.with_content = true;
-    auto members = co_await dav.list_resources(kSystemActor, c.id, filter);
-    if (!members) co_return std::nullopt;
-    for (const store::DavResource& r : *members) {
-      auto parsed = ical::Calendar::parse(r.content, options.ical);
-      if (!std::holds_alternative<ical::Calendar>(parsed)) continue;
-      std::vector<BusyPeriod> busy;
-      if (!busy_periods(std::get<ical::Calendar>(parsed), start, end, options.ical, busy)) co_return std::nullopt;
-      for (const BusyPeriod& b : busy) out.emplace_back(b.start, b.end);
-    }
-  }
-  co_return out;
-}
-
 }  // namespace
 
 awaitable<std::optional<std::string>> schedule_freebusy(store::Store& store, const SchedulingOptions& options,
@@ -389,7 +376,10 @@ awaitable<std::optional<std::string>> schedule_freebusy(store::Store& store, con
     out += "<C:response><C:recipient><D:href>mailto:" + xml_escape(who) + "</D:href></C:recipient>";
     Recipient r = co_await find_recipient(store, who);
     std::optional<std::vector<sched::Period>> busy;
-    if (r.where == Where::kLocal) busy = co_await busy_of(store.dav(), options, r.account.id, req->start, req->end);
+    if (r.where == Where::kLocal) {
+      auto op = busy_of(store.dav(), options, r.account.id, req->start, req->end, std::string());
+      busy = co_await std::move(op);
+    }
     if (busy) {
       out += "<C:request-status>2.0;Success</C:request-status><C:calendar-data>" +
              xml_escape(sched::freebusy_reply(*req, who, std::move(*busy))) + "</C:calendar-data>";
