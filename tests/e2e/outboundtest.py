@@ -16,6 +16,17 @@ import time
 
 from taubetest import TAUBE, free_ports
 
+# Outbound settings for tests: retries and polling in seconds, not minutes.
+FAST = """
+[outbound]
+retry_initial_seconds = 1
+retry_max_seconds = 2
+poll_interval_ms = 100
+lease_seconds = 10
+idle_connection_seconds = 2
+tls = "opportunistic"
+"""
+
 
 class Node:
     """`taube serve` for one domain, listeners on free loopback ports."""

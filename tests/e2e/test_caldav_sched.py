@@ -12,18 +12,9 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from dnstest import DnsServer
-from outboundtest import Node, Peer
+from outboundtest import FAST, Node, Peer
 
 NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav"}
-FAST = """
-[outbound]
-retry_initial_seconds = 1
-retry_max_seconds = 2
-poll_interval_ms = 100
-lease_seconds = 10
-idle_connection_seconds = 2
-tls = "opportunistic"
-"""
 
 
 def event(uid, start, end, attendees, organizer="alice@a.test", summary="Planning", sequence=0):

@@ -7,17 +7,8 @@ import time
 import unittest
 
 from dnstest import DnsServer
-from outboundtest import Node, Peer
+from outboundtest import FAST, Node, Peer
 
-FAST = """
-[outbound]
-retry_initial_seconds = 1
-retry_max_seconds = 2
-poll_interval_ms = 100
-lease_seconds = 10
-idle_connection_seconds = 2
-tls = "opportunistic"
-"""
 
 
 def message(sender, to, subject, body="hello\r\n"):
