@@ -37,10 +37,10 @@ class Slot {
 
 // The implicit-TLS handshake, in a frame of its own that ends with it.
 asio::awaitable<bool> handshake(Stream& s, const Listener::Shared& shared) {
-  s.set_deadline(shared.tls_handshake_timeout);
+  s.set_deadline(shared.options.tls_handshake_timeout);
   auto context = shared.tls->server();
   bool ok = co_await s.start_tls(std::move(context));
-  if (!ok) log::debug("tls.handshake_failed", {log::kv("protocol", shared.protocol), log::kv("client", s.remote_address())});
+  if (!ok) log::debug("tls.handshake_failed", {log::kv("protocol", shared.options.protocol), log::kv("client", s.remote_address())});
   co_return ok;
 }
 
@@ -49,7 +49,7 @@ asio::awaitable<bool> handshake(Stream& s, const Listener::Shared& shared) {
 // (mostly idle) connection.
 asio::awaitable<void> serve(std::unique_ptr<Stream> s, [[maybe_unused]] Slot slot,
                             std::shared_ptr<const Listener::Shared> shared) {
-  if (shared->implicit_tls) {
+  if (shared->options.implicit_tls) {
     const bool ok = co_await handshake(*s, *shared);
     if (!ok) co_return;
   }
@@ -63,9 +63,7 @@ asio::awaitable<void> serve(std::unique_ptr<Stream> s, [[maybe_unused]] Slot slo
 Listener::Listener(asio::any_io_executor executor, ListenerOptions options, std::shared_ptr<TlsContexts> tls,
                    SessionHandler handler)
     : executor_(std::move(executor)),
-      options_(std::move(options)),
-      shared_(std::make_shared<const Shared>(Shared{std::move(handler), std::move(tls), options_.protocol,
-                                                    options_.implicit_tls, options_.tls_handshake_timeout})),
+      shared_(std::make_shared<const Shared>(Shared{std::move(handler), std::move(tls), std::move(options)})),
       acceptor_(executor_) {}
 
 Listener::~Listener() { stop(); }
@@ -74,10 +72,10 @@ Result<std::unique_ptr<Listener>> Listener::open(asio::any_io_executor executor,
                                                  std::shared_ptr<TlsContexts> tls, SessionHandler handler) {
   std::unique_ptr<Listener> l(new Listener(std::move(executor), std::move(options), std::move(tls), std::move(handler)));
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(l->options_.host, ec);
-  std::string where = l->options_.protocol + " on " + l->options_.host + ":" + std::to_string(l->options_.port);
+  auto address = asio::ip::make_address(l->options().host, ec);
+  std::string where = l->options().protocol + " on " + l->options().host + ":" + std::to_string(l->options().port);
   if (ec) return fail(ErrorCode::kInvalidArgument, where + ": bad address: " + ec.message());
-  tcp::endpoint endpoint(address, l->options_.port);
+  tcp::endpoint endpoint(address, l->options().port);
   l->acceptor_.open(endpoint.protocol(), ec);
   if (!ec) l->acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec && address.is_v6()) l->acceptor_.set_option(asio::ip::v6_only(true), ec);
@@ -89,7 +87,7 @@ Result<std::unique_ptr<Listener>> Listener::open(asio::any_io_executor executor,
 }
 
 void Listener::start() {
-  asio::co_spawn(executor_, accept_loop(), [protocol = options_.protocol](std::exception_ptr e) {
+  asio::co_spawn(executor_, accept_loop(), [protocol = options().protocol](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -116,7 +114,7 @@ asio::awaitable<void> Listener::accept_loop() {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       // EMFILE and friends: log, pause briefly, go on (never spin).
-      log::warn("listener.accept_failed", {log::kv("protocol", options_.protocol), log::kv("error", ec.message())});
+      log::warn("listener.accept_failed", {log::kv("protocol", options().protocol), log::kv("error", ec.message())});
       asio::steady_timer pause(executor_, std::chrono::milliseconds(100));
       co_await pause.async_wait(kTuple);
       continue;
@@ -132,7 +130,7 @@ void Listener::spawn_session(tcp::socket socket) {
   {
     std::lock_guard lock(counters_->mu);
     uint32_t& mine = counters_->per_ip[ip];
-    if (counters_->total >= options_.max_connections || mine >= options_.max_connections_per_ip) {
+    if (counters_->total >= options().max_connections || mine >= options().max_connections_per_ip) {
       refused = true;
       if (mine == 0) counters_->per_ip.erase(ip);
     } else {
@@ -142,12 +140,12 @@ void Listener::spawn_session(tcp::socket socket) {
   }
   auto strand = stream->executor();
   if (refused) {
-    log::warn("listener.refused", {log::kv("protocol", options_.protocol), log::kv("client", ip),
+    log::warn("listener.refused", {log::kv("protocol", options().protocol), log::kv("client", ip),
                                    log::kv("reason", "connection limit")});
-    if (options_.busy_reply.empty() || options_.implicit_tls) return;  // closed by the destructor
+    if (options().busy_reply.empty() || options().implicit_tls) return;  // closed by the destructor
     // The socket lives on its own strand; write the reply there.
     auto* raw = stream.release();
-    asio::co_spawn(strand, [raw, reply = options_.busy_reply]() -> asio::awaitable<void> {
+    asio::co_spawn(strand, [raw, reply = options().busy_reply]() -> asio::awaitable<void> {
       std::unique_ptr<Stream> s(raw);
       s->set_deadline(std::chrono::seconds(5));
       co_await s->write(reply);
@@ -163,7 +161,7 @@ void Listener::spawn_session(tcp::socket socket) {
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
       log::error("session.failed",
-                 {log::kv("protocol", shared->protocol), log::kv("client", ip), log::kv("error", ex.what())});
+                 {log::kv("protocol", shared->options.protocol), log::kv("client", ip), log::kv("error", ex.what())});
     }
   });
 }

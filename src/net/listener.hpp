@@ -50,7 +50,7 @@ class Listener {
   // Stops accepting; running sessions go on until they end.
   void stop();
   uint16_t port() const { return port_; }
-  const ListenerOptions& options() const { return options_; }
+  const ListenerOptions& options() const { return shared_->options; }
   uint32_t active_connections() const;
 
  private:
@@ -69,14 +69,11 @@ class Listener {
   struct Shared {
     SessionHandler handler;
     std::shared_ptr<TlsContexts> tls;
-    std::string protocol;
-    bool implicit_tls = false;
-    std::chrono::seconds tls_handshake_timeout{30};
+    ListenerOptions options;
   };
 
  private:
   boost::asio::any_io_executor executor_;
-  ListenerOptions options_;
   std::shared_ptr<const Shared> shared_;
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
