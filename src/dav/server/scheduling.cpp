@@ -9,6 +9,7 @@
 
 #include "dav/sched/itip.hpp"
 #include "dav/server/filters.hpp"
+#include "dav/wire/multistatus.hpp"
 #include "ical/calendar.hpp"
 #include "ical/expand.hpp"
 #include "log/log.hpp"
@@ -347,24 +348,6 @@ awaitable<void> schedule_delete(store::Store& store, const SchedulingOptions& op
   }
 }
 
-namespace {
-
-std::string xml_escape(std::string_view in) {
-  std::string out;
-  for (char c : in) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 awaitable<std::optional<std::string>> schedule_freebusy(store::Store& store, const SchedulingOptions& options,
                                                         const store::Account& owner, std::string body) {
   std::optional<sched::FreeBusyRequest> req = sched::parse_freebusy_request(body);
@@ -373,7 +356,7 @@ awaitable<std::optional<std::string>> schedule_freebusy(store::Store& store, con
       "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
       "<C:schedule-response xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">\n";
   for (const std::string& who : req->attendees) {
-    out += "<C:response><C:recipient><D:href>mailto:" + xml_escape(who) + "</D:href></C:recipient>";
+    out += "<C:response><C:recipient><D:href>mailto:" + wire::escape_xml(who) + "</D:href></C:recipient>";
     Recipient r = co_await find_recipient(store, who);
     std::optional<std::vector<sched::Period>> busy;
     if (r.where == Where::kLocal) {
@@ -382,7 +365,7 @@ awaitable<std::optional<std::string>> schedule_freebusy(store::Store& store, con
     }
     if (busy) {
       out += "<C:request-status>2.0;Success</C:request-status><C:calendar-data>" +
-             xml_escape(sched::freebusy_reply(*req, who, std::move(*busy))) + "</C:calendar-data>";
+             wire::escape_xml(sched::freebusy_reply(*req, who, std::move(*busy))) + "</C:calendar-data>";
     } else if (r.where == Where::kLocal) {
       out += "<C:request-status>5.1;Service unavailable</C:request-status>";
     } else {
