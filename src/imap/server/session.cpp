@@ -68,8 +68,11 @@ class Session final : private AdjustedOptions, public Context, public std::enabl
   // What run() does after a step.
   enum class Next : std::uint8_t { kGo, kWait, kStop };
 
-  awaitable<bool> read_more();
-  awaitable<bool> read_small();
+  // Reads up to N bytes into input_; false when the connection ended.
+  template <std::size_t N>
+  awaitable<bool> read_chunk();
+  awaitable<bool> read_more() { return read_chunk<4096>(); }   // the rest of a command
+  awaitable<bool> read_small() { return read_chunk<512>(); }   // after a wait: usually one short command
   awaitable<Next> step();
   awaitable<Next> idle_step();
   awaitable<void> execute(wire::RawCommand raw);
@@ -99,16 +102,9 @@ class Session final : private AdjustedOptions, public Context, public std::enabl
 // The buffer lives in the coroutine frame while a read is pending, so idle
 // sessions never wait here: they wait in Transport::wait_readable(), without a
 // buffer, and read_small() runs only once input is there.
-awaitable<bool> Session::read_more() {
-  std::array<char, 4096> buf;
-  std::size_t n = co_await transport_->read_some(buf.data(), buf.size());
-  if (n == 0) co_return false;
-  input_.append(buf.data(), n);
-  co_return true;
-}
-
-awaitable<bool> Session::read_small() {
-  std::array<char, 512> buf;
+template <std::size_t N>
+awaitable<bool> Session::read_chunk() {
+  std::array<char, N> buf;
   std::size_t n = co_await transport_->read_some(buf.data(), buf.size());
   if (n == 0) co_return false;
   input_.append(buf.data(), n);
